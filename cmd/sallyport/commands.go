@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/sallyport/sallyport/internal/auth"
+)
+
+func withEvents(fn func(auth.Event)) auth.Option { return auth.WithEvents(fn) }
+
+type migrator interface {
+	Migrate(ctx context.Context) (int, error)
+	SchemaVersion(ctx context.Context) (int, error)
+}
+
+func migrate(ctx context.Context, e env, args []string) error {
+	cfg, err := loadConfig(e, "migrate", args, nil)
+	if err != nil {
+		return err
+	}
+	// Opening a store applies pending migrations; Migrate confirms it.
+	st, label, err := openStore(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	m, ok := st.(migrator)
+	if !ok {
+		return fmt.Errorf("store %s has no migrations", label)
+	}
+	n, err := m.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := m.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: schema version %d (%d migrations applied now)\n", label, v, n)
+	return nil
+}
+
+// cliParts assembles the service for a CLI command. Info lines are muted so
+// output stays clean; warnings (the master key file notice) still show.
+func cliParts(ctx context.Context, e env, name string, args []string,
+	extra func(*flag.FlagSet)) (*parts, error) {
+	cfg, err := loadConfig(e, name, args, extra)
+	if err != nil {
+		return nil, err
+	}
+	cfg.LogLevel = "warn"
+	return assemble(ctx, e, cfg, newLogger(e, cfg))
+}
+
+func userCmd(ctx context.Context, e env, args []string) error {
+	if len(args) == 0 {
+		return errors.New("user: want create, list, set-role, disable or enable")
+	}
+	var addr, role string
+	flags := func(fs *flag.FlagSet) {
+		fs.StringVar(&addr, "email", "", "the user's email")
+		fs.StringVar(&role, "role", "", "role name (create: default user)")
+	}
+	sub := args[0]
+	p, err := cliParts(ctx, e, "user "+sub, args[1:], flags)
+	if err != nil {
+		return err
+	}
+	defer p.store.Close()
+	svc := p.svc
+	switch sub {
+	case "create":
+		if role == "" {
+			role = auth.DefaultRole
+		}
+		if addr == "" {
+			return errors.New("user create: --email is required")
+		}
+		pw, err := readPassword(e)
+		if err != nil {
+			return err
+		}
+		u, err := svc.CreateUser(ctx, addr, pw, role)
+		if err != nil {
+			return fmt.Errorf("create user: %w", err)
+		}
+		fmt.Fprintf(e.stdout, "created user %s %s role=%s\n", u.ID, u.Email, u.Role)
+	case "list":
+		users, err := svc.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tEMAIL\tROLE\tDISABLED\tCREATED")
+		for _, u := range users {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%s\n", u.ID, u.Email, u.Role, u.Disabled,
+				u.CreatedAt.UTC().Format(time.RFC3339))
+		}
+		return tw.Flush()
+	case "set-role":
+		if addr == "" || role == "" {
+			return errors.New("user set-role: --email and --role are required")
+		}
+		u, err := svc.SetRole(ctx, addr, role)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s now has role %s\n", u.Email, u.Role)
+	case "disable", "enable":
+		if addr == "" {
+			return fmt.Errorf("user %s: --email is required", sub)
+		}
+		u, err := svc.SetDisabled(ctx, addr, sub == "disable")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s %sd\n", u.Email, sub)
+	default:
+		return fmt.Errorf("user: unknown subcommand %q", sub)
+	}
+	return nil
+}
+
+// readPassword reads the new user's password: with a prompt and no echo
+// from a terminal, else the first line of standard input. Never a flag,
+// which would leave it in shell history and the process list.
+func readPassword(e env) (string, error) {
+	if f, ok := e.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(e.stderr, "Password: ")
+		a, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(e.stderr)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		fmt.Fprint(e.stderr, "Repeat password: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(e.stderr)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		if string(a) != string(b) {
+			return "", errors.New("the passwords do not match")
+		}
+		return string(a), nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(e.stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("no password on standard input")
+	}
+	return line, nil
+}
+
+func keysCmd(ctx context.Context, e env, args []string) error {
+	if len(args) == 0 {
+		return errors.New("keys: want list or rotate")
+	}
+	sub := args[0]
+	p, err := cliParts(ctx, e, "keys "+sub, args[1:], nil)
+	if err != nil {
+		return err
+	}
+	defer p.store.Close()
+	switch sub {
+	case "list":
+		keys, err := p.svc.Keys(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "KID\tALG\tSTATE\tCREATED\tRETIRED")
+		for _, k := range keys {
+			state := "retired"
+			switch {
+			case k.Active:
+				state = "active"
+			case k.Verifying:
+				state = "verifying"
+			}
+			retired := "-"
+			if !k.RetiredAt.IsZero() {
+				retired = k.RetiredAt.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Algorithm, state,
+				k.CreatedAt.UTC().Format(time.RFC3339), retired)
+		}
+		return tw.Flush()
+	case "rotate":
+		k, err := p.svc.RotateKey(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "new signing key %s (%s); running servers pick it up "+
+			"within seconds\n", k.ID, k.Algorithm)
+	default:
+		return fmt.Errorf("keys: unknown subcommand %q", sub)
+	}
+	return nil
+}
+

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sallyport/sallyport/internal/auth"
+	"github.com/sallyport/sallyport/internal/config"
+	"github.com/sallyport/sallyport/internal/password"
+	"github.com/sallyport/sallyport/internal/store"
+	"github.com/sallyport/sallyport/internal/store/sqlite"
+	"github.com/sallyport/sallyport/internal/token"
+)
+
+// loadConfig parses the settings of a command. extra registers the
+// command's own flags.
+func loadConfig(e env, name string, args []string, extra func(*flag.FlagSet)) (config.Config,
+	error) {
+	cfg := config.Default()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	if extra != nil {
+		extra(fs)
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: sallyport %s [flags]\n\n"+
+			"Each setting can also be given as SALLYPORT_<NAME> (NAME in upper case,\n"+
+			"dashes as underscores) or in the --config file. Flags:\n\n", name)
+		fs.PrintDefaults()
+	}
+	err := cfg.Load(fs, args, e.getenv)
+	return cfg, err
+}
+
+// openStore opens the backend named by the store URL and applies pending
+// migrations.
+func openStore(ctx context.Context, dbURL string) (store.Store, string, error) {
+	switch {
+	case strings.HasPrefix(dbURL, "sqlite://"):
+		return openSQLite(ctx, strings.TrimPrefix(dbURL, "sqlite://"))
+	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"),
+		strings.HasPrefix(dbURL, "mongodb://"), strings.HasPrefix(dbURL, "mongodb+srv://"):
+		return nil, "", fmt.Errorf("store %s: this build supports only SQLite", redact(dbURL))
+	case strings.Contains(dbURL, "://"):
+		return nil, "", fmt.Errorf("store %s: unknown scheme", redact(dbURL))
+	}
+	return openSQLite(ctx, dbURL)
+}
+
+func openSQLite(ctx context.Context, path string) (store.Store, string, error) {
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, "", fmt.Errorf("open SQLite store %s: %w", path, err)
+	}
+	return st, "sqlite:" + path, nil
+}
+
+// redact hides the password of a store URL for logs and errors.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// masterKey reads SALLYPORT_MASTER_KEY or, when it is unset, the key file
+// in the data dir, creating it on first use.
+func masterKey(e env, cfg config.Config, log *slog.Logger) ([]byte, error) {
+	if v := e.getenv("SALLYPORT_MASTER_KEY"); v != "" {
+		k, err := token.ParseMasterKey(v)
+		if err != nil {
+			return nil, fmt.Errorf("SALLYPORT_MASTER_KEY: %w", err)
+		}
+		return k, nil
+	}
+	path := filepath.Join(cfg.DataDir, "master.key")
+	k, created, err := token.LoadOrCreateMasterKeyFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	if created {
+		log.Warn("SALLYPORT_MASTER_KEY is not set; created a master key file. "+
+			"Back it up: without it the signing keys cannot be opened.", "path", path)
+	}
+	return k, nil
+}
+
+// parts is what every command that touches the store needs.
+type parts struct {
+	cfg    config.Config
+	store  store.Store
+	label  string
+	hasher *password.Hasher
+	svc    *auth.Service
+}
+
+// assemble opens the store and builds the service; the caller closes the
+// store.
+func assemble(ctx context.Context, e env, cfg config.Config, log *slog.Logger,
+	opts ...auth.Option) (*parts, error) {
+	key, err := masterKey(e, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	st, label, err := openStore(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	budget := int64(cfg.HashMemoryMiB) << 20
+	h := password.NewHasher(password.DefaultParams(), budget, 10*time.Second)
+	svc, err := auth.New(auth.Config{
+		Issuer:       cfg.PublicURL,
+		Audience:     cfg.Audience,
+		AccessTTL:    cfg.AccessTTL,
+		RefreshGrace: cfg.RefreshGrace,
+		Leeway:       cfg.Leeway,
+		SessionIdle:  cfg.SessionIdle,
+		SessionMax:   cfg.SessionMax,
+		SigningAlg:   cfg.SigningAlg,
+		MasterKey:    key,
+	}, st, h, opts...)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := svc.Start(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &parts{cfg: cfg, store: st, label: label, hasher: h, svc: svc}, nil
+}

@@ -1,0 +1,183 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sallyport/sallyport/internal/password"
+	"github.com/sallyport/sallyport/internal/store"
+)
+
+// Logout scopes.
+const (
+	// ScopeLocal ends the caller's session.
+	ScopeLocal = "local"
+	// ScopeOthers ends every other session of the caller's user.
+	ScopeOthers = "others"
+	// ScopeGlobal ends every session of the caller's user.
+	ScopeGlobal = "global"
+)
+
+// ValidScope reports whether scope is one Logout accepts.
+func ValidScope(scope string) bool {
+	return scope == ScopeLocal || scope == ScopeOthers || scope == ScopeGlobal
+}
+
+// Logout ends sessions of the principal's user as scope says. It is
+// idempotent: ending a dead session is not an error.
+func (s *Service) Logout(ctx context.Context, p Principal, scope string, c Client) error {
+	return s.logout(ctx, p.UserID, p.SessionID, scope, c)
+}
+
+// LogoutRefresh is Logout for a caller who holds only a refresh token.
+// An unknown or dead token ends nothing and is not an error.
+func (s *Service) LogoutRefresh(ctx context.Context, plain, scope string, c Client) error {
+	hash, ok := hashRefreshToken(plain)
+	if !ok {
+		return nil
+	}
+	_, sess, err := s.store.RefreshToken(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("look up refresh token: %w", err)
+	}
+	if sess.Revoked() {
+		return nil
+	}
+	return s.logout(ctx, sess.UserID, sess.ID, scope, c)
+}
+
+func (s *Service) logout(ctx context.Context, userID, sid, scope string, c Client) error {
+	now := s.now()
+	var ended []string
+	switch scope {
+	case ScopeLocal:
+		changed, err := s.store.RevokeSession(ctx, sid, "logout", now)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("revoke session %s: %w", sid, err)
+		}
+		if changed {
+			ended = []string{sid}
+		}
+	case ScopeOthers, ScopeGlobal:
+		except := sid
+		if scope == ScopeGlobal {
+			except = ""
+		}
+		ids, err := s.store.RevokeUserSessions(ctx, userID, except, "logout_"+scope, now)
+		if err != nil {
+			return fmt.Errorf("revoke sessions of user %s: %w", userID, err)
+		}
+		ended = ids
+	default:
+		return fmt.Errorf("%w: unknown scope %q", ErrInvalidRequest, scope)
+	}
+	if scope != ScopeOthers {
+		s.revoke(sid, now)
+	}
+	for _, id := range ended {
+		s.revoke(id, now)
+	}
+	s.emit(Event{Type: "logout", UserID: userID, SessionID: sid, Reason: scope, Client: c})
+	return nil
+}
+
+// Me returns the principal's user.
+func (s *Service) Me(ctx context.Context, p Principal) (store.User, error) {
+	u, err := s.store.UserByID(ctx, p.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, ErrSessionRevoked
+	}
+	if err != nil {
+		return store.User{}, fmt.Errorf("look up user %s: %w", p.UserID, err)
+	}
+	return u, nil
+}
+
+// Sessions returns the live sessions of the principal's user, newest
+// first.
+func (s *Service) Sessions(ctx context.Context, p Principal) ([]store.Session, error) {
+	all, err := s.store.ListSessions(ctx, p.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions of user %s: %w", p.UserID, err)
+	}
+	live := all[:0]
+	for _, sess := range all {
+		if s.checkSession(sess) == nil && !s.revoked.has(sess.ID, s.now()) {
+			live = append(live, sess)
+		}
+	}
+	return live, nil
+}
+
+// RevokeSession ends one session of the principal's user. Another user's
+// session, or one that does not exist, gives ErrNotFound.
+func (s *Service) RevokeSession(ctx context.Context, p Principal, id string, c Client) error {
+	sess, err := s.store.SessionByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && sess.UserID != p.UserID) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("look up session %s: %w", id, err)
+	}
+	now := s.now()
+	if _, err := s.store.RevokeSession(ctx, id, "revoked_by_user", now); err != nil &&
+		!errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("revoke session %s: %w", id, err)
+	}
+	s.revoke(id, now)
+	s.emit(Event{Type: "session_revoked", UserID: p.UserID, SessionID: id, Client: c})
+	return nil
+}
+
+// ChangePassword replaces the principal's password after checking the
+// current one, and ends every other session of the user.
+func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string,
+	c Client) error {
+	u, err := s.store.UserByID(ctx, p.UserID)
+	if err != nil {
+		return fmt.Errorf("look up user %s: %w", p.UserID, err)
+	}
+	ok, _, err := s.hasher.Verify(ctx, u.PasswordHash, current)
+	if err != nil && (errors.Is(err, password.ErrBusy) || ctx.Err() != nil) {
+		return hashErr(err)
+	}
+	if err != nil || !ok {
+		return ErrInvalidCredentials
+	}
+	if err := password.Validate(next); err != nil {
+		return fmt.Errorf("%w: %w", ErrWeakPassword, err)
+	}
+	hash, err := s.hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	upd := store.UserUpdate{PasswordHash: &hash, UpdatedAt: now}
+	if err := s.store.UpdateUser(ctx, u.ID, upd); err != nil {
+		return fmt.Errorf("update password of user %s: %w", u.ID, err)
+	}
+	ids, err := s.store.RevokeUserSessions(ctx, u.ID, p.SessionID, "password_changed", now)
+	if err != nil {
+		return fmt.Errorf("revoke sessions of user %s: %w", u.ID, err)
+	}
+	for _, id := range ids {
+		s.revoke(id, now)
+	}
+	s.emit(Event{Type: "password_changed", UserID: u.ID, SessionID: p.SessionID, Client: c})
+	return nil
+}
+
+// SessionEnd is when the session ends if nothing else happens: the
+// earlier of its idle deadline and its absolute end.
+func (s *Service) SessionEnd(sess store.Session) time.Time {
+	idle := sess.LastUsedAt.Add(s.cfg.SessionIdle)
+	if idle.Before(sess.ExpiresAt) {
+		return idle
+	}
+	return sess.ExpiresAt
+}

@@ -1,0 +1,103 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/sallyport/sallyport/internal/auth"
+)
+
+type principalKey struct{}
+
+// authed runs fn only for a request with a valid access token of a live
+// session, and gives fn the principal through the context.
+func (s *Server) authed(fn handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := s.svc.Authenticate(bearer(r))
+		if err != nil {
+			return err
+		}
+		setUserID(r.Context(), p.UserID)
+		ctx := context.WithValue(r.Context(), principalKey{}, p)
+		return fn(w, r.WithContext(ctx))
+	}
+}
+
+func principal(r *http.Request) auth.Principal {
+	p, _ := r.Context().Value(principalKey{}).(auth.Principal)
+	return p
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.svc.Me(r.Context(), principal(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": newUserBody(u)})
+	return nil
+}
+
+type sessionBody struct {
+	ID         string    `json:"id"`
+	UserAgent  string    `json:"user_agent"`
+	IP         string    `json:"ip"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastUsedAt time.Time `json:"last_used_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	Current    bool      `json:"current"`
+}
+
+func (s *Server) sessions(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	list, err := s.svc.Sessions(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	out := make([]sessionBody, 0, len(list))
+	for _, sess := range list {
+		out = append(out, sessionBody{
+			ID:         sess.ID,
+			UserAgent:  sess.UserAgent,
+			IP:         sess.IP,
+			CreatedAt:  sess.CreatedAt.UTC(),
+			LastUsedAt: sess.LastUsedAt.UTC(),
+			ExpiresAt:  s.svc.SessionEnd(sess).UTC(),
+			Current:    sess.ID == p.SessionID,
+		})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+	return nil
+}
+
+func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if err := s.svc.RevokeSession(r.Context(), principal(r), id, client(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type passwordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	var in passwordRequest
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	err := required("current_password", in.CurrentPassword, "new_password", in.NewPassword)
+	if err != nil {
+		return err
+	}
+	err = s.svc.ChangePassword(r.Context(), principal(r), in.CurrentPassword, in.NewPassword,
+		client(r))
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,250 @@
+// Package httpapi puts the auth service on HTTP: the /api/auth endpoints,
+// discovery documents, health, metrics and the OpenAPI document. Handlers
+// decode, call package auth, and encode; errors become responses in one
+// place, writeError.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/sallyport/sallyport/internal/auth"
+)
+
+// Options configures a Server.
+type Options struct {
+	// Service runs the auth flows; required.
+	Service *auth.Service
+	// Logger receives one line per request; required.
+	Logger *slog.Logger
+	// Issuer is the public URL, published in the discovery document.
+	Issuer string
+	// SecureCookie sets the Secure attribute on the refresh cookie.
+	SecureCookie bool
+	// UI serves everything outside the API; nil answers 404.
+	UI http.Handler
+	// Metrics counts requests and events; nil makes a new one.
+	Metrics *Metrics
+}
+
+// Server is the HTTP face of Sallyport. It is an http.Handler, safe for
+// concurrent use.
+type Server struct {
+	svc     *auth.Service
+	log     *slog.Logger
+	issuer  string
+	secure  bool
+	metrics *Metrics
+	mux     *http.ServeMux
+}
+
+// New builds the server and its routes.
+func New(o Options) *Server {
+	s := &Server{
+		svc:     o.Service,
+		log:     o.Logger,
+		issuer:  o.Issuer,
+		secure:  o.SecureCookie,
+		metrics: o.Metrics,
+		mux:     http.NewServeMux(),
+	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	s.routes(o.UI)
+	return s
+}
+
+func (s *Server) routes(ui http.Handler) {
+	m := s.mux
+	m.Handle("/api/auth/signup", s.method("POST", s.signup))
+	m.Handle("/api/auth/login", s.method("POST", s.login))
+	m.Handle("/api/auth/refresh", s.method("POST", s.refresh))
+	m.Handle("/api/auth/logout", s.method("POST", s.logout))
+	m.Handle("/api/auth/me", s.method("GET", s.authed(s.me)))
+	m.Handle("/api/auth/sessions", s.method("GET", s.authed(s.sessions)))
+	m.Handle("/api/auth/sessions/{id}", s.method("DELETE", s.authed(s.deleteSession)))
+	m.Handle("/api/auth/password", s.method("POST", s.authed(s.changePassword)))
+	m.Handle("/api/openapi.json", s.method("GET", s.openAPI))
+	m.Handle("/api/", s.handle(func(http.ResponseWriter, *http.Request) error {
+		return errCode("not_found", nil)
+	}))
+	m.Handle("/.well-known/jwks.json", s.method("GET", s.jwks))
+	m.Handle("/.well-known/openid-configuration", s.method("GET", s.discovery))
+	m.Handle("/healthz", s.method("GET", s.healthz))
+	m.Handle("/readyz", s.method("GET", s.readyz))
+	m.Handle("/metrics", s.method("GET", s.serveMetrics))
+	if ui == nil {
+		ui = s.handle(func(http.ResponseWriter, *http.Request) error {
+			return errCode("not_found", nil)
+		})
+	}
+	m.Handle("/", ui)
+}
+
+// ServeHTTP runs the request through the common wrapping: request id,
+// security headers, panic recovery, and one log line.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if !validRequestID(id) {
+		id = newRequestID()
+	}
+	info := &reqInfo{id: id}
+	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	h := rec.Header()
+	h.Set("X-Request-Id", id)
+	h.Set("X-Content-Type-Options", "nosniff")
+	if len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/" {
+		h.Set("Cache-Control", "no-store")
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.Error("panic", "request_id", id, "panic", p)
+			if !rec.wrote {
+				s.writeError(rec, r, errCode("internal_error", nil))
+			}
+		}
+		d := time.Since(start)
+		s.metrics.observe(rec.status, d)
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("route", route(r)),
+			slog.Int("status", rec.status),
+			slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+			slog.String("request_id", id),
+			slog.String("user_id", info.userID),
+			slog.String("ip", clientIP(r)),
+		)
+	}()
+	s.mux.ServeHTTP(rec, r)
+}
+
+// route names the matched pattern, never the raw path, so ids in paths
+// stay out of the route label.
+func route(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return "unmatched"
+}
+
+// handlerFunc is a handler that returns its error instead of writing it.
+type handlerFunc func(http.ResponseWriter, *http.Request) error
+
+func (s *Server) handle(fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// method serves fn for one HTTP method (and HEAD for GET) and answers
+// others with 405 in the JSON error shape.
+func (s *Server) method(m string, fn handlerFunc) http.Handler {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		if r.Method != m && !(m == "GET" && r.Method == "HEAD") {
+			w.Header().Set("Allow", m)
+			return errCode("method_not_allowed", nil)
+		}
+		return fn(w, r)
+	})
+}
+
+type infoKey struct{}
+
+// reqInfo carries what the log line needs to learn from the handler.
+type reqInfo struct {
+	id     string
+	userID string
+}
+
+func requestID(ctx context.Context) string {
+	if i, ok := ctx.Value(infoKey{}).(*reqInfo); ok {
+		return i.id
+	}
+	return ""
+}
+
+func setUserID(ctx context.Context, id string) {
+	if i, ok := ctx.Value(infoKey{}).(*reqInfo); ok {
+		i.userID = id
+	}
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// validRequestID accepts a caller's id only when it is short and plain, so
+// it cannot forge log lines.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// clientIP is the direct peer's address.
+// TODO: honour X-Forwarded-For from trusted proxies; until then, behind a
+// reverse proxy every session records the proxy's address.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func client(r *http.Request) auth.Client {
+	return auth.Client{IP: clientIP(r), UserAgent: r.UserAgent()}
+}
+
+// recorder remembers the status for the log line.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,137 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// migrationFiles holds the schema changes, named NNNN_description.sql
+// and numbered from 1 without gaps. A migration, once released, is never
+// edited; a change is a new file.
+//
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migration is one versioned schema change.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// loadMigrations reads the embedded migrations in version order and checks
+// that they are numbered 1, 2, 3... without gaps.
+func loadMigrations() ([]migration, error) {
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("list migrations: %w", err)
+	}
+	// Glob returns names in lexical order, which the zero-padded prefix
+	// makes the version order.
+	ms := make([]migration, 0, len(names))
+	for i, name := range names {
+		base := path.Base(name)
+		prefix, _, ok := strings.Cut(base, "_")
+		version, err := strconv.Atoi(prefix)
+		if !ok || err != nil || version != i+1 {
+			return nil, fmt.Errorf("migration %q: want a name starting with %04d_",
+				base, i+1)
+		}
+		body, err := migrationFiles.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("read migration %q: %w", base, err)
+		}
+		ms = append(ms, migration{version: version, name: base, sql: string(body)})
+	}
+	return ms, nil
+}
+
+// Migrate applies the migrations that the database has not seen yet, each
+// in its own transaction, and returns how many it applied. Open calls it,
+// so a second call finds nothing to do unless another process has
+// replaced the file. It fails without changing anything when the database
+// was migrated by a newer Sallyport.
+func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
+	ms, err := loadMigrations()
+	if err != nil {
+		return 0, err
+	}
+
+	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at INTEGER NOT NULL
+	) STRICT`
+	if _, err := s.write.ExecContext(ctx, create); err != nil {
+		return 0, fmt.Errorf("create schema_migrations: %w", s.classify(err))
+	}
+	current, err := schemaVersion(ctx, s.write)
+	if err != nil {
+		return 0, fmt.Errorf("read schema version: %w", s.classify(err))
+	}
+	if current > len(ms) {
+		return 0, fmt.Errorf("database schema version %d is newer than this build's %d",
+			current, len(ms))
+	}
+
+	for _, m := range ms[current:] {
+		ok, err := s.apply(ctx, m)
+		if err != nil {
+			return applied, fmt.Errorf("migration %q: %w", m.name, err)
+		}
+		if ok {
+			applied++
+		}
+	}
+	return applied, nil
+}
+
+// apply runs m in one transaction, unless another process applied it
+// first, and reports whether it did.
+func (s *Store) apply(ctx context.Context, m migration) (bool, error) {
+	var done bool
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		const seen = `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`
+		if err := tx.QueryRowContext(ctx, seen, m.version).Scan(&n); err != nil {
+			return s.classify(err)
+		}
+		if n > 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return s.classify(err)
+		}
+		const record = `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`
+		_, err := tx.ExecContext(ctx, record, m.version, millis(time.Now()))
+		if err != nil {
+			return s.classify(err)
+		}
+		done = true
+		return nil
+	})
+	return done, err
+}
+
+// SchemaVersion returns the number of the last migration applied to the
+// database.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	v, err := schemaVersion(ctx, s.read)
+	if err != nil {
+		return 0, fmt.Errorf("read schema version: %w", s.classify(err))
+	}
+	return v, nil
+}
+
+func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
+	var v int
+	const q = `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`
+	err := db.QueryRowContext(ctx, q).Scan(&v)
+	return v, err
+}
