@@ -111,10 +111,14 @@ func New(cfg Config, st store.Store, h *password.Hasher, opts ...Option) (*Servi
 	for _, o := range opts {
 		o(s)
 	}
+	leeway := cfg.Leeway
+	if leeway == 0 {
+		leeway = -1 // the verifier reads 0 as its default; we mean none
+	}
 	s.verifier = token.NewVerifier(s.ring, token.VerifierOptions{
 		Issuer:   cfg.Issuer,
 		Audience: cfg.Audience,
-		Leeway:   cfg.Leeway,
+		Leeway:   leeway,
 		Now:      s.now,
 	})
 	return s, nil

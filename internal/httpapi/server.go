@@ -71,6 +71,8 @@ func (s *Server) routes(ui http.Handler) {
 	m.Handle("/api/auth/sessions", s.method("GET", s.authed(s.sessions)))
 	m.Handle("/api/auth/sessions/{id}", s.method("DELETE", s.authed(s.deleteSession)))
 	m.Handle("/api/auth/password", s.method("POST", s.authed(s.changePassword)))
+	// Any method: some proxies forward the original request's method.
+	m.Handle("/api/auth/verify", s.handle(s.authed(s.verify)))
 	m.Handle("/api/openapi.json", s.method("GET", s.openAPI))
 	m.Handle("/api/", s.handle(func(http.ResponseWriter, *http.Request) error {
 		return errCode("not_found", nil)

@@ -433,7 +433,7 @@ func TestHasherFlood(t *testing.T) {
 	// Every caller has either failed or queued; none can finish yet.
 	waitFor(func() bool { return busy.Load()+other.Load()+int64(h.lim.waiting()) == n })
 	if got := h.lim.waiting(); got != waitersPerSlot {
-		t.Errorf("waiting: got %d, want %d", got, waitersPerSlot)
+		t.Fatalf("waiting: got %d, want %d", got, waitersPerSlot)
 	}
 	if got, want := busy.Load(), int64(n-waitersPerSlot); got != want {
 		t.Errorf("ErrBusy results: got %d, want %d", got, want)

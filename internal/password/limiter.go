@@ -40,7 +40,7 @@ func (l *limiter) acquire(ctx context.Context, n int, maxWait time.Duration) err
 		l.mu.Unlock()
 		return nil
 	}
-	if maxWait <= 0 {
+	if maxWait <= 0 || len(l.waiters) >= l.maxWaiters {
 		l.mu.Unlock()
 		return ErrBusy
 	}

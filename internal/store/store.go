@@ -199,11 +199,75 @@ type Keys interface {
 	ListKeys(ctx context.Context) ([]SigningKey, error)
 }
 
+// ServiceAccount is a machine client, such as an API that polls the
+// revocation feed. Only a hash of its credential is stored.
+type ServiceAccount struct {
+	ID   string
+	Name string
+	// SecretHash identifies the credential; it is a hash of it.
+	SecretHash string
+	CreatedAt  time.Time
+}
+
+// Services stores service accounts.
+type Services interface {
+	// CreateService inserts a; ErrConflict when its id, name or secret
+	// hash is taken.
+	CreateService(ctx context.Context, a ServiceAccount) error
+	// ServiceBySecretHash returns the account with that credential hash,
+	// or ErrNotFound.
+	ServiceBySecretHash(ctx context.Context, hash string) (ServiceAccount, error)
+	// ListServices returns every account, oldest first.
+	ListServices(ctx context.Context) ([]ServiceAccount, error)
+	// DeleteService removes the account with that name, or returns
+	// ErrNotFound.
+	DeleteService(ctx context.Context, name string) error
+}
+
+// AuditEvent is one entry of the audit log. It never holds a password or
+// a token.
+type AuditEvent struct {
+	// ID orders events: the caller makes it sortable by time (fixed-width
+	// time prefix, random suffix), and the store orders by it.
+	ID        string
+	Time      time.Time
+	Type      string
+	UserID    string
+	SessionID string
+	Reason    string
+	IP        string
+	UserAgent string
+}
+
+// AuditFilter selects audit events; zero fields select everything.
+type AuditFilter struct {
+	// UserID keeps only that user's events.
+	UserID string
+	// Since keeps events at or after it; Until keeps events before it.
+	Since, Until time.Time
+	// BeforeID keeps events whose ID sorts before it, for paging.
+	BeforeID string
+	// Limit caps the number of events; 0 means 100.
+	Limit int
+}
+
+// Audit stores the audit log.
+type Audit interface {
+	// AppendAudit stores e; ErrConflict when its ID is taken.
+	AppendAudit(ctx context.Context, e AuditEvent) error
+	// ListAudit returns the events f selects, newest (highest ID) first.
+	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+	// DeleteAuditBefore removes events older than t and reports how many.
+	DeleteAuditBefore(ctx context.Context, t time.Time) (int64, error)
+}
+
 // Store is the whole persistence contract that a backend implements.
 type Store interface {
 	Users
 	Sessions
 	Keys
+	Services
+	Audit
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

@@ -111,7 +111,8 @@ func TestFuzzCorpus(t *testing.T) {
 		}
 		for name, tok := range corpusSeeds(t) {
 			data := "go test fuzz v1\nstring(" + strconv.Quote(tok) + ")\n"
-			if err := os.WriteFile(filepath.Join(corpusDir, name), []byte(data), 0o644); err != nil {
+			path := filepath.Join(corpusDir, name)
+			if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -87,8 +87,11 @@ func (r *Keyring) Algorithms() []string {
 	return slices.Clone(r.load().algs)
 }
 
-// load returns the current state; an unset ring is empty.
+// load returns the current state; an unset or nil ring is empty.
 func (r *Keyring) load() *ringState {
+	if r == nil {
+		return emptyRing
+	}
 	if s := r.state.Load(); s != nil {
 		return s
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -137,6 +139,25 @@ func TestLoadOrCreateMasterKeyFileRefuses(t *testing.T) {
 			t.Error("got no error, want one")
 		}
 	})
+}
+
+// TestCreateFileNeverReplaces covers the race in which another process
+// creates the master key file between our check and our write.
+func TestCreateFileNeverReplaces(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "master.key")
+	if err := os.WriteFile(path, []byte("first"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := createFile(path, []byte("second"))
+	if !errors.Is(err, fs.ErrExist) {
+		t.Errorf("got %v, want an error matching fs.ErrExist", err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != "first" {
+		t.Errorf("file holds %q, want %q", data, "first")
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+		t.Errorf("got %d files, want only the key file", len(entries))
+	}
 }
 
 func checkMode(t *testing.T, path string, want os.FileMode) {

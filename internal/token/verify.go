@@ -59,7 +59,7 @@ type VerifierOptions struct {
 // for concurrent use. It caches the claims of tokens it has verified, so a
 // repeated token costs no signature check; a cached token is still checked
 // against the clock on every use, and is checked afresh after Keyring.Set
-// changes the keys.
+// changes the keys. The zero value is not usable; call NewVerifier.
 type Verifier struct {
 	ring     *Keyring
 	issuer   string
@@ -72,7 +72,8 @@ type Verifier struct {
 	signatureChecks atomic.Uint64
 }
 
-// NewVerifier returns a Verifier that trusts the keys in r.
+// NewVerifier returns a Verifier that trusts the keys in r, as they are at
+// each call of Verify. A nil r trusts no key.
 func NewVerifier(r *Keyring, o VerifierOptions) *Verifier {
 	v := &Verifier{
 		ring:     r,

@@ -70,7 +70,8 @@ func (s *Store) DeleteExpired(ctx context.Context, c store.Cleanup) (int64, erro
 // selects, and their refresh tokens, and returns how many rows went.
 func (s *Store) deleteSessions(ctx context.Context, pick string, before int64) (int64, error) {
 	const (
-		tokens   = `DELETE FROM refresh_tokens WHERE session_id IN (SELECT value FROM json_each(?))`
+		tokens = `DELETE FROM refresh_tokens
+			WHERE session_id IN (SELECT value FROM json_each(?))`
 		sessions = `DELETE FROM sessions WHERE id IN (SELECT value FROM json_each(?))`
 	)
 	var total int64

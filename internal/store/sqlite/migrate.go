@@ -55,9 +55,14 @@ func loadMigrations() ([]migration, error) {
 
 // Migrate applies the migrations that the database has not seen yet, each
 // in its own transaction, and returns how many it applied. Open calls it,
-// so a second call finds nothing to do unless another process has
-// replaced the file. It fails without changing anything when the database
-// was migrated by a newer Sallyport.
+// so a later call normally finds nothing to do. It fails without changing
+// anything when the database was migrated by a newer Sallyport.
+//
+// TODO: migrations run with foreign keys enforced, because SQLite ignores
+// that pragma inside a transaction. Dropping a table that others reference
+// (users, sessions) to rebuild it would cascade into the children, so the
+// first migration that rebuilds such a table must turn foreign keys off
+// around its transaction and run PRAGMA foreign_key_check before commit.
 func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 	ms, err := loadMigrations()
 	if err != nil {
@@ -129,9 +134,11 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return v, nil
 }
 
+// selectVersion reads the schema version.
+const selectVersion = `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`
+
 func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
 	var v int
-	const q = `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`
-	err := db.QueryRowContext(ctx, q).Scan(&v)
+	err := db.QueryRowContext(ctx, selectVersion).Scan(&v)
 	return v, err
 }

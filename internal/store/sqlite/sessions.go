@@ -17,24 +17,39 @@ const (
 	tokenColumns = `hash, session_id, created_at, rotated_at, child_nonce`
 )
 
+// The statements of login and refresh, which Open prepares.
+const (
+	insertSession = `INSERT INTO sessions (` + sessionColumns + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertToken = `INSERT INTO refresh_tokens (` + tokenColumns + `)
+		VALUES (?, ?, ?, ?, ?)`
+	markRotated = `UPDATE refresh_tokens SET rotated_at = ?, child_nonce = ?
+		WHERE hash = ? AND rotated_at IS NULL
+		RETURNING ` + tokenColumns
+	tokenByHash = `SELECT ` + tokenColumns + ` FROM refresh_tokens WHERE hash = ?`
+	insertChild = `INSERT INTO refresh_tokens (hash, session_id, created_at)
+		VALUES (?, ?, ?)`
+	touchSession = `UPDATE sessions SET last_used_at = ? WHERE id = ?`
+)
+
+// hotWrites lists the statements that run in write transactions on every
+// login and refresh.
+var hotWrites = []string{
+	insertSession, insertToken, markRotated, tokenByHash, insertChild, touchSession,
+}
+
 // CreateSession inserts sess and its first refresh token in one
 // transaction. The token is bound to sess whatever its SessionID says.
 func (s *Store) CreateSession(ctx context.Context, sess store.Session,
 	first store.RefreshToken) error {
-	const (
-		insertSession = `INSERT INTO sessions (` + sessionColumns + `)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-		insertToken = `INSERT INTO refresh_tokens (` + tokenColumns + `)
-			VALUES (?, ?, ?, ?, ?)`
-	)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, insertSession, sess.ID, sess.UserID, sess.UserAgent,
+		_, err := s.txExec(ctx, tx, insertSession, sess.ID, sess.UserID, sess.UserAgent,
 			sess.IP, millis(sess.CreatedAt), millis(sess.LastUsedAt), millis(sess.ExpiresAt),
 			nullMillis(sess.RevokedAt), sess.RevokeReason)
 		if err != nil {
 			return s.classify(err)
 		}
-		_, err = tx.ExecContext(ctx, insertToken, first.Hash, sess.ID,
+		_, err = s.txExec(ctx, tx, insertToken, first.Hash, sess.ID,
 			millis(first.CreatedAt), nullMillis(first.RotatedAt), first.ChildNonce)
 		return s.classify(err)
 	})
@@ -47,7 +62,7 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session,
 // SessionByID returns the session, revoked or not, or store.ErrNotFound.
 func (s *Store) SessionByID(ctx context.Context, id string) (store.Session, error) {
 	const q = `SELECT ` + sessionColumns + ` FROM sessions WHERE id = ?`
-	sess, err := scanSession(s.read.QueryRowContext(ctx, q, id))
+	sess, err := scanSession(s.readRow(ctx, q, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Session{}, fmt.Errorf("get session %q: %w", id, store.ErrNotFound)
 	}
@@ -100,7 +115,7 @@ func (s *Store) RefreshToken(ctx context.Context, hash string) (store.RefreshTok
 		created, used, expires int64
 		revoked                sql.NullInt64
 	)
-	err := s.read.QueryRowContext(ctx, q, hash).Scan(
+	err := s.readRow(ctx, q, hash).Scan(
 		&tok.Hash, &tok.SessionID, &tokCreated, &tokRotated, &tok.ChildNonce,
 		&sess.ID, &sess.UserID, &sess.UserAgent, &sess.IP, &created, &used, &expires,
 		&revoked, &sess.RevokeReason)
@@ -129,22 +144,13 @@ func (s *Store) RefreshToken(ctx context.Context, hash string) (store.RefreshTok
 // names another session is an error.
 func (s *Store) RotateRefreshToken(ctx context.Context,
 	r store.Rotation) (store.RotateResult, error) {
-	const (
-		mark = `UPDATE refresh_tokens SET rotated_at = ?, child_nonce = ?
-			WHERE hash = ? AND rotated_at IS NULL
-			RETURNING ` + tokenColumns
-		get         = `SELECT ` + tokenColumns + ` FROM refresh_tokens WHERE hash = ?`
-		insertChild = `INSERT INTO refresh_tokens (hash, session_id, created_at)
-			VALUES (?, ?, ?)`
-		touch = `UPDATE sessions SET last_used_at = ? WHERE id = ?`
-	)
 	var res store.RotateResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		parent, err := scanToken(tx.QueryRowContext(ctx, mark,
+		parent, err := scanToken(s.txRow(ctx, tx, markRotated,
 			millis(r.At), r.Nonce, r.ParentHash))
 		if errors.Is(err, sql.ErrNoRows) {
 			// Rotated before, or never there.
-			parent, err = scanToken(tx.QueryRowContext(ctx, get, r.ParentHash))
+			parent, err = scanToken(s.txRow(ctx, tx, tokenByHash, r.ParentHash))
 			if errors.Is(err, sql.ErrNoRows) {
 				return store.ErrNotFound
 			}
@@ -162,12 +168,12 @@ func (s *Store) RotateRefreshToken(ctx context.Context,
 			return fmt.Errorf("child names session %q, parent is in %q",
 				r.Child.SessionID, parent.SessionID)
 		}
-		_, err = tx.ExecContext(ctx, insertChild, r.Child.Hash, parent.SessionID,
+		_, err = s.txExec(ctx, tx, insertChild, r.Child.Hash, parent.SessionID,
 			millis(r.Child.CreatedAt))
 		if err != nil {
 			return s.classify(err)
 		}
-		if _, err := tx.ExecContext(ctx, touch, millis(r.At), parent.SessionID); err != nil {
+		if _, err := s.txExec(ctx, tx, touchSession, millis(r.At), parent.SessionID); err != nil {
 			return s.classify(err)
 		}
 		res = store.RotateResult{Rotated: true, Parent: parent}
@@ -191,7 +197,7 @@ func (s *Store) RevokeSession(ctx context.Context, id, reason string,
 	)
 	var revoked bool
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, revoke, millis(at), reason, id)
+		res, err := s.txExec(ctx, tx, revoke, millis(at), reason, id)
 		if err != nil {
 			return s.classify(err)
 		}
@@ -203,7 +209,7 @@ func (s *Store) RevokeSession(ctx context.Context, id, reason string,
 			revoked = true
 			return nil
 		}
-		if err := tx.QueryRowContext(ctx, exists, id).Scan(&n); err != nil {
+		if err := s.txRow(ctx, tx, exists, id).Scan(&n); err != nil {
 			return s.classify(err)
 		}
 		if n == 0 {

@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,7 +43,14 @@ const busyTimeout = 5 * time.Second
 type Store struct {
 	write  *sql.DB
 	read   *sql.DB
+	stmts  sync.Map // stmtKey to *sql.Stmt
 	closed atomic.Bool
+}
+
+// stmtKey names a query prepared on one of the pools.
+type stmtKey struct {
+	db    *sql.DB
+	query string
 }
 
 var _ store.Store = (*Store)(nil)
@@ -66,7 +74,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s := &Store{}
 	s.write, err = openPool(ctx, abs, false)
 	if err != nil {
-		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+		return nil, fmt.Errorf("open sqlite %q: %w", path, s.classify(err))
 	}
 	if _, err := s.Migrate(ctx); err != nil {
 		s.write.Close()
@@ -77,6 +85,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s.read, err = openPool(ctx, abs, true)
 	if err != nil {
 		s.write.Close()
+		return nil, fmt.Errorf("open sqlite %q: %w", path, s.classify(err))
+	}
+	if err := s.prepareWrites(ctx); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
 	}
 	return s, nil
@@ -115,9 +127,11 @@ func openPool(ctx context.Context, path string, readOnly bool) (*sql.DB, error) 
 	return db, nil
 }
 
-// Ping reports whether the database file can still be read and written.
+// Ping reads from the database and checks that the write connection
+// answers; it waits for a write transaction in progress.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.read.PingContext(ctx); err != nil {
+	var v int
+	if err := s.readRow(ctx, selectVersion).Scan(&v); err != nil {
 		return fmt.Errorf("ping sqlite: %w", s.classify(err))
 	}
 	if err := s.write.PingContext(ctx); err != nil {
@@ -132,7 +146,76 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	return errors.Join(s.read.Close(), s.write.Close())
+	var errs []error
+	s.stmts.Range(func(_, st any) bool {
+		errs = append(errs, st.(*sql.Stmt).Close())
+		return true
+	})
+	errs = append(errs, s.read.Close(), s.write.Close())
+	return errors.Join(errs...)
+}
+
+// stmt returns q prepared on db. Parsing a statement costs about as much
+// as running it, so queries are prepared once and kept; database/sql
+// prepares them again on each connection that runs them. It must not be
+// called for the write pool inside a transaction, which holds the pool's
+// only connection.
+func (s *Store) stmt(ctx context.Context, db *sql.DB, q string) (*sql.Stmt, error) {
+	key := stmtKey{db, q}
+	if st, ok := s.stmts.Load(key); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(key, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// errRow is a row whose query failed before it ran.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// readRow runs the one-row query q on the read pool.
+func (s *Store) readRow(ctx context.Context, q string, args ...any) scanner {
+	st, err := s.stmt(ctx, s.read, q)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// prepareWrites prepares the hot write statements, which a transaction
+// cannot prepare for itself without waiting for its own connection.
+func (s *Store) prepareWrites(ctx context.Context) error {
+	for _, q := range hotWrites {
+		if _, err := s.stmt(ctx, s.write, q); err != nil {
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+	}
+	return nil
+}
+
+// txRow runs the one-row query q in tx, prepared if it is a hot write.
+func (s *Store) txRow(ctx context.Context, tx *sql.Tx, q string, args ...any) scanner {
+	if st, ok := s.stmts.Load(stmtKey{s.write, q}); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, q, args...)
+}
+
+// txExec runs q in tx, prepared if it is a hot write.
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string,
+	args ...any) (sql.Result, error) {
+	if st, ok := s.stmts.Load(stmtKey{s.write, q}); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, q, args...)
 }
 
 // classify joins err with the store sentinel it stands for, if any:

@@ -101,7 +101,8 @@ func TestOpenSetsUpTheFile(t *testing.T) {
 func TestOpenFails(t *testing.T) {
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.db")
-	if err := os.WriteFile(garbage, []byte("this is not a database, not at all."), 0o600); err != nil {
+	junk := []byte("this is not a database, not at all, and it is long enough.")
+	if err := os.WriteFile(garbage, junk, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	newer := filepath.Join(dir, "newer.db")

@@ -26,7 +26,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 // UserByID returns the user with that id, or store.ErrNotFound.
 func (s *Store) UserByID(ctx context.Context, id string) (store.User, error) {
 	const q = `SELECT ` + userColumns + ` FROM users WHERE id = ?`
-	u, err := scanUser(s.read.QueryRowContext(ctx, q, id))
+	u, err := scanUser(s.readRow(ctx, q, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.User{}, fmt.Errorf("get user %q: %w", id, store.ErrNotFound)
 	}
@@ -40,7 +40,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (store.User, error) {
 // store.ErrNotFound.
 func (s *Store) UserByEmail(ctx context.Context, email string) (store.User, error) {
 	const q = `SELECT ` + userColumns + ` FROM users WHERE email = ?`
-	u, err := scanUser(s.read.QueryRowContext(ctx, q, email))
+	u, err := scanUser(s.readRow(ctx, q, email))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.User{}, fmt.Errorf("get user by email %q: %w", email, store.ErrNotFound)
 	}

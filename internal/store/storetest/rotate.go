@@ -59,9 +59,9 @@ func testRotate(t *testing.T, s store.Store) {
 	if !res.Rotated {
 		t.Fatalf("rotation of the child: got Rotated false, want true")
 	}
-	if _, got := getToken(t, s, "c3"); !ms(got.LastUsedAt).Equal(ms(at(3 * time.Minute))) {
+	if _, sess := getToken(t, s, "c3"); !ms(sess.LastUsedAt).Equal(ms(at(3 * time.Minute))) {
 		t.Errorf("LastUsedAt after the second rotation: got %v, want %v",
-			got.LastUsedAt, at(3*time.Minute))
+			sess.LastUsedAt, at(3*time.Minute))
 	}
 }
 
