@@ -21,7 +21,7 @@ out=$(cd "$tmp" && bash -euo pipefail walk.sh 2>&1)
 
 fail=0
 check() {
-  if ! grep -qE -- "$1" <<<"$out"; then
+  if ! grep -qiE -- "$1" <<<"$out"; then
     echo "walkthrough: output lacks /$1/"; fail=1
   fi
 }

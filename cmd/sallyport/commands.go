@@ -212,3 +212,52 @@ func keysCmd(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
+
+func serviceCmd(ctx context.Context, e env, args []string) error {
+	if len(args) == 0 {
+		return errors.New("service: want create NAME, list or delete NAME")
+	}
+	sub, rest := args[0], args[1:]
+	var name string
+	if sub == "create" || sub == "delete" {
+		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
+			return fmt.Errorf("service %s: the service NAME comes first", sub)
+		}
+		name, rest = rest[0], rest[1:]
+	}
+	p, err := cliParts(ctx, e, "service "+sub, rest, nil)
+	if err != nil {
+		return err
+	}
+	defer p.store.Close()
+	switch sub {
+	case "create":
+		cred, err := p.svc.CreateService(ctx, name)
+		if err != nil {
+			return err
+		}
+		// The credential alone on stdout, so scripts can capture it.
+		fmt.Fprintln(e.stdout, cred)
+		fmt.Fprintf(e.stderr, "created service %s; the credential above is shown only once\n",
+			name)
+	case "list":
+		list, err := p.svc.ListServices(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tID\tCREATED")
+		for _, a := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", a.Name, a.ID, a.CreatedAt.Format(time.RFC3339))
+		}
+		return tw.Flush()
+	case "delete":
+		if err := p.svc.DeleteService(ctx, name); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "deleted service %s\n", name)
+	default:
+		return fmt.Errorf("service: unknown subcommand %q", sub)
+	}
+	return nil
+}

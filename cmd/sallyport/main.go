@@ -29,6 +29,8 @@ Usage:
   sallyport user enable --email E
   sallyport keys list                     list signing keys
   sallyport keys rotate                   make a new signing key active
+  sallyport service create NAME           make a credential for the revocation feed
+  sallyport service list | delete NAME
   sallyport version                       print the version
 
 Every command takes the store settings of serve (--data-dir, --db); run
@@ -74,6 +76,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return userCmd(ctx, e, rest)
 	case "keys":
 		return keysCmd(ctx, e, rest)
+	case "service":
+		return serviceCmd(ctx, e, rest)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "sallyport", version)
 		return nil

@@ -75,9 +75,14 @@ wait_for() {
     fail "nothing answers at $url"
 }
 
-# --- Sallyport, with 3 s tokens and 1 s leeway so expiry is quick to see
+# --- Sallyport, with 3 s tokens and 1 s leeway so expiry is quick to see.
+# SALLYPORT_* settings of the caller's environment are left out.
+clean=()
+for name in $(env | sed -n 's/^\(SALLYPORT_[A-Za-z0-9_]*\)=.*/\1/p'); do
+    clean+=(-u "$name")
+done
 data="$tmp/data"
-env -u SALLYPORT_DB "$bin" serve --addr "127.0.0.1:$sp_port" --public-url "$sp" \
+env "${clean[@]}" "$bin" serve --addr "127.0.0.1:$sp_port" --public-url "$sp" \
     --data-dir "$data" --access-ttl 3s --leeway 1s >"$tmp/sallyport.log" 2>&1 &
 pids+=($!)
 wait_for "$sp/healthz"
@@ -188,7 +193,7 @@ request /api/admin "$user_token"
 expect "user on the admin route" 403 '"error":"forbidden"'
 
 signup boss@example.com signup >/dev/null
-env -u SALLYPORT_DB "$bin" user set-role --email boss@example.com --role admin \
+env "${clean[@]}" "$bin" user set-role --email boss@example.com --role admin \
     --data-dir "$data" >/dev/null
 boss_token=$(signup boss@example.com login | json_field access_token)
 request /api/admin "$boss_token"

@@ -29,6 +29,7 @@ var Codes = []Code{
 	{"invalid_refresh_token", 401, "the refresh token is invalid"},
 	{"refresh_token_reused", 401,
 		"the refresh token was already used; the session has been revoked"},
+	{"invalid_credential", 401, "the service credential is invalid"},
 	{"account_disabled", 403, "the account is disabled"},
 	{"csrf_check_failed", 403,
 		"cookie-authenticated requests need an X-Requested-With header"},
@@ -96,6 +97,7 @@ var domainCodes = []struct {
 	{auth.ErrTokenExpired, "token_expired"},
 	{auth.ErrTokenInvalid, "token_invalid"},
 	{auth.ErrNotFound, "not_found"},
+	{auth.ErrInvalidCredential, "invalid_credential"},
 	{auth.ErrBusy, "busy"},
 	{store.ErrUnavailable, "unavailable"},
 }
