@@ -212,7 +212,6 @@ func keysCmd(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-
 func serviceCmd(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 {
 		return errors.New("service: want create NAME, list or delete NAME")

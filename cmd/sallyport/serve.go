@@ -43,14 +43,18 @@ func serve(ctx context.Context, e env, args []string) error {
 	defer p.store.Close()
 	metrics.Hashes = p.hasher.Computed
 
-	api := httpapi.New(httpapi.Options{
+	api, err := httpapi.New(httpapi.Options{
 		Service:      p.svc,
 		Logger:       log,
 		Issuer:       cfg.PublicURL,
 		SecureCookie: cfg.SecureCookie(),
 		UI:           uiHandler(),
 		Metrics:      metrics,
+		CORSOrigins:  config.List(cfg.CORSOrigins),
 	})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

@@ -46,6 +46,19 @@ type Config struct {
 	SigningAlg string
 	// HashMemoryMiB bounds the memory of password hashes computed at once.
 	HashMemoryMiB int
+	// CORSOrigins is a comma-separated allowlist of exact origins whose
+	// pages may call the API with credentials.
+	CORSOrigins string
+	// TrustedProxies is a comma-separated list of IPs and CIDRs whose
+	// X-Forwarded-For header is believed.
+	TrustedProxies string
+	// Redis, when set, is a redis:// URL where rate limits are shared
+	// between instances.
+	Redis string
+	// RateLimit turns the login, sign-up and refresh limits on or off.
+	RateLimit bool
+	// AuditRetention is how long audit events are kept.
+	AuditRetention time.Duration
 	// LogFormat is "text" or "json".
 	LogFormat string
 	// LogLevel is debug, info, warn or error.
@@ -55,18 +68,20 @@ type Config struct {
 // Default returns the settings used when nothing else is given.
 func Default() Config {
 	return Config{
-		Addr:          "127.0.0.1:8080",
-		DataDir:       "./sallyport-data",
-		Audience:      "sallyport",
-		AccessTTL:     15 * time.Minute,
-		RefreshGrace:  10 * time.Second,
-		Leeway:        30 * time.Second,
-		SessionIdle:   168 * time.Hour,
-		SessionMax:    720 * time.Hour,
-		SigningAlg:    "ES256",
-		HashMemoryMiB: 128,
-		LogFormat:     "text",
-		LogLevel:      "info",
+		Addr:           "127.0.0.1:8080",
+		DataDir:        "./sallyport-data",
+		Audience:       "sallyport",
+		AccessTTL:      15 * time.Minute,
+		RefreshGrace:   10 * time.Second,
+		Leeway:         30 * time.Second,
+		SessionIdle:    168 * time.Hour,
+		SessionMax:     720 * time.Hour,
+		SigningAlg:     "ES256",
+		HashMemoryMiB:  128,
+		RateLimit:      true,
+		AuditRetention: 2160 * time.Hour,
+		LogFormat:      "text",
+		LogLevel:       "info",
 	}
 }
 
@@ -96,6 +111,17 @@ func (c *Config) Bind(fs *flag.FlagSet) *string {
 		"algorithm of new signing keys: ES256, EdDSA or RS256")
 	fs.IntVar(&c.HashMemoryMiB, "hash-memory", c.HashMemoryMiB,
 		"MiB of memory that concurrent password hashes may use together")
+	fs.StringVar(&c.CORSOrigins, "cors-origins", c.CORSOrigins,
+		"comma-separated exact origins (https://app.example.com) allowed to call the API "+
+			"with credentials")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies,
+		"comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is believed")
+	fs.StringVar(&c.Redis, "redis", c.Redis,
+		"redis://host:port/db to share rate limits between instances (default: in memory)")
+	fs.BoolVar(&c.RateLimit, "rate-limit", c.RateLimit,
+		"limit login, sign-up and refresh attempts (turn off only for load tests)")
+	fs.DurationVar(&c.AuditRetention, "audit-retention", c.AuditRetention,
+		"how long audit events are kept")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	return fs.String("config", "",
@@ -214,6 +240,10 @@ func (c *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("signing-alg %q: want ES256, EdDSA or RS256", c.SigningAlg))
 	}
+	if c.AuditRetention <= 0 {
+		errs = append(errs, fmt.Errorf("audit-retention must be positive, got %s",
+			c.AuditRetention))
+	}
 	if c.HashMemoryMiB < 19 {
 		errs = append(errs, fmt.Errorf("hash-memory %d MiB: want at least 19", c.HashMemoryMiB))
 	}
@@ -221,6 +251,17 @@ func (c *Config) Validate() error {
 		c.DB = "sqlite://" + filepath.Join(c.DataDir, "sallyport.db")
 	}
 	return errors.Join(errs...)
+}
+
+// List splits a comma-separated setting into its trimmed, non-empty items.
+func List(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // SecureCookie reports whether the refresh cookie needs the Secure

@@ -79,6 +79,7 @@ type serverConfig struct {
 	clock     *clock
 	hasher    *password.Hasher
 	noSpec    bool // skip the OpenAPI check of responses (fuzzing, benchmarks)
+	origins   []string
 }
 
 // option changes how newServer builds a server.
@@ -106,6 +107,9 @@ func withClock(clk *clock) option { return func(c *serverConfig) { c.clock = clk
 
 // withHasher replaces the fast test hasher.
 func withHasher(h *password.Hasher) option { return func(c *serverConfig) { c.hasher = h } }
+
+// withCORS allows pages of the origins to call the API with credentials.
+func withCORS(origins ...string) option { return func(c *serverConfig) { c.origins = origins } }
 
 // withoutSpecCheck turns off the OpenAPI check of every response.
 func withoutSpecCheck() option { return func(c *serverConfig) { c.noSpec = true } }
@@ -196,13 +200,19 @@ func newServer(t testing.TB, opts ...option) *testServer {
 		hs.Close()
 		t.Fatalf("start service: %v", err)
 	}
-	h := httpapi.New(httpapi.Options{
+	h, err := httpapi.New(httpapi.Options{
 		Service:      svc,
 		Logger:       log,
 		Issuer:       sc.publicURL,
 		SecureCookie: secure,
 		Metrics:      metrics,
+		CORSOrigins:  sc.origins,
 	})
+	if err != nil {
+		st.Close()
+		hs.Close()
+		t.Fatalf("new server: %v", err)
+	}
 	hs.Config.Handler = h
 	hs.Start()
 

@@ -31,6 +31,9 @@ type Options struct {
 	UI http.Handler
 	// Metrics counts requests and events; nil makes a new one.
 	Metrics *Metrics
+	// CORSOrigins lists the exact origins (scheme://host[:port]) whose
+	// pages may call the API with credentials.
+	CORSOrigins []string
 }
 
 // Server is the HTTP face of Sallyport. It is an http.Handler, safe for
@@ -41,12 +44,19 @@ type Server struct {
 	issuer  string
 	secure  bool
 	metrics *Metrics
+	cors    *corsPolicy
 	mux     *http.ServeMux
 }
 
-// New builds the server and its routes.
-func New(o Options) *Server {
+// New builds the server and its routes. It fails only on a malformed
+// CORS origin.
+func New(o Options) (*Server, error) {
+	cors, err := newCORS(o.CORSOrigins)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
+		cors:    cors,
 		svc:     o.Service,
 		log:     o.Logger,
 		issuer:  o.Issuer,
@@ -58,7 +68,7 @@ func New(o Options) *Server {
 		s.metrics = NewMetrics()
 	}
 	s.routes(o.UI)
-	return s
+	return s, nil
 }
 
 func (s *Server) routes(ui http.Handler) {
@@ -130,6 +140,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("ip", clientIP(r)),
 		)
 	}()
+	if s.cors.apply(rec, r) {
+		return
+	}
 	s.mux.ServeHTTP(rec, r)
 }
 

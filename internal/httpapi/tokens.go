@@ -84,7 +84,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	plain, fromCookie, err := refreshCredential(r, in.RefreshToken)
+	plain, fromCookie, err := s.refreshCredential(r, in.RefreshToken)
 	if err != nil {
 		return err
 	}
@@ -114,10 +114,10 @@ func dead(err error) bool {
 }
 
 // refreshCredential picks the refresh token from the body or, failing
-// that, the cookie. A cookie only counts with an X-Requested-With header,
-// which a cross-site form cannot send.
-func refreshCredential(r *http.Request, body string) (plain string, fromCookie bool,
-	err error) {
+// that, the cookie. A cookie only counts on a request that passes the
+// cross-site checks.
+func (s *Server) refreshCredential(r *http.Request, body string) (plain string,
+	fromCookie bool, err error) {
 	if body != "" {
 		return body, false, nil
 	}
@@ -125,8 +125,8 @@ func refreshCredential(r *http.Request, body string) (plain string, fromCookie b
 	if err != nil || c.Value == "" {
 		return "", false, nil
 	}
-	if r.Header.Get("X-Requested-With") == "" {
-		return "", true, errCode("csrf_check_failed", nil)
+	if err := s.cors.checkCookieRequest(r); err != nil {
+		return "", true, err
 	}
 	return c.Value, true, nil
 }
@@ -163,7 +163,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 	}
-	plain, _, err := refreshCredential(r, in.RefreshToken)
+	plain, _, err := s.refreshCredential(r, in.RefreshToken)
 	if err != nil {
 		return err
 	}
