@@ -1,8 +1,12 @@
 package main
 
-import "net/http"
+import (
+	"net/http"
 
-// uiHandler serves the embedded web app.
-// TODO: mount the React app once package web lands; until then the API
-// alone is served and "/" answers 404.
-func uiHandler() http.Handler { return nil }
+	"github.com/sallyport/sallyport/internal/webui"
+	"github.com/sallyport/sallyport/web"
+)
+
+// uiHandler serves the embedded web app (an empty page when built with
+// the noui tag).
+func uiHandler() http.Handler { return webui.Handler(web.Dist()) }

@@ -53,6 +53,7 @@ func (s *Service) SetRole(ctx context.Context, addr, role string) (store.User, e
 	if err := s.store.UpdateUser(ctx, u.ID, upd); err != nil {
 		return store.User{}, fmt.Errorf("set role of user %s: %w", u.ID, err)
 	}
+	s.users.forget(u.ID)
 	u.Role = role
 	s.emit(Event{Type: "role_changed", UserID: u.ID, Reason: role})
 	return u, nil
@@ -70,6 +71,7 @@ func (s *Service) SetDisabled(ctx context.Context, addr string, disabled bool) (
 	if err := s.store.UpdateUser(ctx, u.ID, upd); err != nil {
 		return store.User{}, fmt.Errorf("update user %s: %w", u.ID, err)
 	}
+	s.users.forget(u.ID)
 	u.Disabled = disabled
 	if !disabled {
 		s.emit(Event{Type: "user_enabled", UserID: u.ID})

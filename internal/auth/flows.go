@@ -150,6 +150,7 @@ func (s *Service) rehash(ctx context.Context, u store.User, pw string) {
 		return
 	}
 	_ = s.store.UpdateUser(ctx, u.ID, store.UserUpdate{PasswordHash: &h, UpdatedAt: s.now()})
+	s.users.forget(u.ID)
 }
 
 func (s *Service) hash(ctx context.Context, pw string) (string, error) {

@@ -70,6 +70,7 @@ type Service struct {
 	ring       *token.Keyring
 	verifier   *token.Verifier
 	revoked    *revocations
+	users      *userCache
 	refreshKey []byte
 	events     func(Event)
 	now        func() time.Time
@@ -104,6 +105,7 @@ func New(cfg Config, st store.Store, h *password.Hasher, opts ...Option) (*Servi
 		hasher:     h,
 		ring:       token.NewKeyring(),
 		revoked:    newRevocations(),
+		users:      newUserCache(),
 		refreshKey: key,
 		events:     func(Event) {},
 		now:        time.Now,

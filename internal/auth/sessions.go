@@ -86,8 +86,11 @@ func (s *Service) logout(ctx context.Context, userID, sid, scope string, c Clien
 	return nil
 }
 
-// Me returns the principal's user.
+// Me returns the principal's user, from a short-lived cache when it can.
 func (s *Service) Me(ctx context.Context, p Principal) (store.User, error) {
+	if u, ok := s.users.get(p.UserID, s.now()); ok {
+		return u, nil
+	}
 	u, err := s.store.UserByID(ctx, p.UserID)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.User{}, ErrSessionRevoked
@@ -95,6 +98,7 @@ func (s *Service) Me(ctx context.Context, p Principal) (store.User, error) {
 	if err != nil {
 		return store.User{}, fmt.Errorf("look up user %s: %w", p.UserID, err)
 	}
+	s.users.put(u, s.now())
 	return u, nil
 }
 
@@ -161,6 +165,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err := s.store.UpdateUser(ctx, u.ID, upd); err != nil {
 		return fmt.Errorf("update password of user %s: %w", u.ID, err)
 	}
+	s.users.forget(u.ID)
 	ids, err := s.store.RevokeUserSessions(ctx, u.ID, p.SessionID, "password_changed", now)
 	if err != nil {
 		return fmt.Errorf("revoke sessions of user %s: %w", u.ID, err)

@@ -68,6 +68,14 @@ func RunWithOptions(t *testing.T, open func(t *testing.T) store.Store, opts Opti
 		{"RevokedSince", fresh(testRevokedSince)},
 		{"DeleteExpired", testDeleteExpired},
 		{"SigningKeys", fresh(testSigningKeys)},
+		{"CreateService", fresh(testCreateService)},
+		{"CreateServiceConflict", fresh(testCreateServiceConflict)},
+		{"ListServices", fresh(testListServices)},
+		{"DeleteService", fresh(testDeleteService)},
+		{"AuditRoundTrip", fresh(testAuditRoundTrip)},
+		{"ListAudit", fresh(testListAudit)},
+		{"ListAuditPages", fresh(testListAuditPages)},
+		{"DeleteAuditBefore", fresh(testDeleteAuditBefore)},
 		{"ConcurrentWrites", fresh(testConcurrentWrites)},
 	}
 	for _, tt := range tests {

@@ -1,5 +1,4 @@
 import { useEffect, useState } from "react";
-import { Link } from "react-router";
 import { useAuth } from "@sallyport/client/react";
 import { formatCountdown, formatTime } from "../format";
 import { errorMessage } from "../messages";
@@ -51,9 +50,6 @@ export function HomePage() {
           <button type="button" onClick={checkSession}>
             Check session
           </button>
-          <Link className="button secondary" to="/sessions">
-            Manage sessions
-          </Link>
         </div>
         {check && (
           <p className="notice info" role="status">
