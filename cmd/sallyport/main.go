@@ -31,6 +31,7 @@ Usage:
   sallyport keys rotate                   make a new signing key active
   sallyport service create NAME           make a credential for the revocation feed
   sallyport service list | delete NAME
+  sallyport audit [--user U] [--since T] [--until T] [--limit N]   read the audit log
   sallyport version                       print the version
 
 Every command takes the store settings of serve (--data-dir, --db); run
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return keysCmd(ctx, e, rest)
 	case "service":
 		return serviceCmd(ctx, e, rest)
+	case "audit":
+		return auditCmd(ctx, e, rest)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "sallyport", version)
 		return nil

@@ -84,6 +84,7 @@ func (s *Server) routes(ui http.Handler) {
 	// Any method: some proxies forward the original request's method.
 	m.Handle("/api/auth/verify", s.handle(s.authed(s.verify)))
 	m.Handle("/api/auth/revocations", s.method("GET", s.revocations))
+	m.Handle("/api/admin/audit", s.method("GET", s.authed(adminOnly(s.audit))))
 	m.Handle("/api/openapi.json", s.method("GET", s.openAPI))
 	m.Handle("/api/", s.handle(func(http.ResponseWriter, *http.Request) error {
 		return errCode("not_found", nil)
