@@ -43,9 +43,9 @@
 // credential was deleted), the Verifier keeps accepting valid tokens for a
 // grace period: by default the longer of [DefaultFeedGrace] and three poll
 // intervals since the last successful poll, or what [WithFeedGrace] sets.
-// After that it fails closed: every token, valid or not, is refused with
-// [ErrUnavailable] (503 from the middleware), because a logout may have been
-// missed. It accepts tokens again after the next successful poll.
+// After that it fails closed: every token that passes the other checks is
+// refused with [ErrUnavailable] (503 from the middleware), because a logout
+// may have been missed. It accepts tokens again after the next successful poll.
 // [WithFailOpen] turns that off and keeps accepting tokens that are valid
 // apart from the unknown revocations. The same applies when Run is not
 // running: nothing polls, so the grace period runs out.

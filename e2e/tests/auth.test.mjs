@@ -71,8 +71,8 @@ describe("sign up and sessions", () => {
     assert.equal(await page.getByTestId("role").textContent(), "user");
     const countdown = await page.getByTestId("countdown").textContent();
     assert.match(countdown, /^\d+:\d\d$/, `got countdown ${countdown}`);
-    await page.getByRole("button", { name: "Log out" }).waitFor();
-    await page.getByRole("link", { name: "Sessions" }).waitFor();
+    await page.getByRole("button", { name: "Log out", exact: true }).waitFor();
+    await page.getByRole("link", { name: "Sessions", exact: true }).waitFor();
 
     // Nothing token-bearing is visible to scripts.
     const storage = await page.evaluate(() => ({
@@ -105,13 +105,15 @@ describe("sign up and sessions", () => {
     const other = await api(server.url, "POST", "/login", { body: { email, password: PASSWORD } });
     assert.equal(other.status, 200, JSON.stringify(other.json));
 
-    await page.getByRole("link", { name: "Sessions" }).click();
+    await page.getByRole("link", { name: "Sessions", exact: true }).click();
     await page.getByRole("heading", { name: "Sessions" }).waitFor();
     const items = page.getByRole("list", { name: "Sessions" }).getByRole("listitem");
     await items.nth(1).waitFor();
     assert.equal(await items.count(), 2);
     assert.equal(await page.getByText("This device").count(), 1);
     await screenshot(page, "sessions");
+    await page.setViewportSize({ width: 390, height: 800 });
+    await screenshot(page, "sessions-narrow");
 
     // Revoke the other device's session from here.
     const otherItem = items.filter({ hasText: "e2e-other-device" });
@@ -201,7 +203,7 @@ describe("logout", () => {
     await second.getByText(`Signed in as ${email}`).waitFor();
 
     const start = Date.now();
-    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByRole("button", { name: "Log out", exact: true }).click();
     await second.waitForURL((u) => u.pathname === "/login", { timeout: 1_000 });
     const took = Date.now() - start;
 
@@ -216,17 +218,20 @@ describe("logout", () => {
     const { page } = await open();
     const email = uniqueEmail("back");
     await signUpInBrowser(page, server.url, email);
-    await page.getByRole("link", { name: "Sessions" }).click();
+    await page.getByRole("link", { name: "Sessions", exact: true }).click();
     await page.getByRole("heading", { name: "Sessions" }).waitFor();
 
-    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByRole("button", { name: "Log out", exact: true }).click();
     await page.waitForURL((u) => u.pathname === "/login");
     // From now on, record whether protected content ever reaches the DOM.
     await page.evaluate(() => {
       window.__leaked = [];
       const check = () => {
         const text = document.body.innerText;
-        if (/Signed in as|Log out everywhere|This device/.test(text)) window.__leaked.push(text);
+        const frame = document.querySelector("header.topbar");
+        if (frame || /Signed in as|Log out everywhere|This device/.test(text)) {
+          window.__leaked.push(text);
+        }
       };
       new MutationObserver(check).observe(document.body, {
         childList: true,
@@ -235,12 +240,10 @@ describe("logout", () => {
       });
     });
 
+    // History is [..., "/", "/login"] (the logout replaced "/sessions").
     await page.goBack();
-    await sleep(300);
-    await page.goBack();
-    await sleep(300);
-
     await page.waitForURL((u) => u.pathname === "/login");
+    await sleep(300);
     const leaked = await page.evaluate(() => window.__leaked ?? ["observer lost: page reloaded"]);
     assert.deepEqual(leaked, []);
     assert.equal(await page.getByText("Signed in as").count(), 0);

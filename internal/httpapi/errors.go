@@ -166,4 +166,3 @@ func bearerChallenge(code, msg string) string {
 	return `Bearer realm="sallyport", error="invalid_token", error_description=` +
 		strconv.Quote(msg)
 }
-

@@ -226,6 +226,9 @@ func (s *Server) clearCookie(w http.ResponseWriter) {
 // carry the "Bearer " prefix (any case) or the bare token.
 func bearer(r *http.Request) string {
 	v := strings.TrimSpace(r.Header.Get("Authorization"))
+	if strings.EqualFold(v, "bearer") {
+		return "" // the scheme with no token is a missing token
+	}
 	if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
 		v = strings.TrimSpace(v[7:])
 	}

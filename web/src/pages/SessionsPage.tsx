@@ -81,7 +81,9 @@ export function SessionsPage() {
                   {describeAgent(s.user_agent)}
                   {s.current && <span className="badge">This device</span>}
                 </p>
-                <p className="session-agent">{s.user_agent || "No user agent"}</p>
+                {describeAgent(s.user_agent) !== s.user_agent && (
+                  <p className="session-agent">{s.user_agent || "No user agent"}</p>
+                )}
                 <dl className="facts small">
                   <div>
                     <dt>Created</dt>
@@ -114,7 +116,7 @@ export function SessionsPage() {
       )}
       <div className="actions">
         <button type="button" className="secondary" disabled={busy} onClick={logOutOthers}>
-          Log out other sessions
+          End all other sessions
         </button>
         <button type="button" className="danger" disabled={busy} onClick={logOutEverywhere}>
           Log out everywhere

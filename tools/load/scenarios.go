@@ -1,0 +1,293 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/sallyport/sallyport/internal/password"
+)
+
+const (
+	numUsers     = 4 // the "handful" of accounts logins use
+	loginWorkers = 8 // concurrent logins in the login scenario
+	warmup       = 500 * time.Millisecond
+	grace        = 5 * time.Second // for requests running when a run ends
+	hashSamples  = 8               // argon2id hashes timed in-process
+)
+
+// account is a user the run signed up.
+type account struct {
+	email, password string
+}
+
+// run holds what the scenarios share.
+type run struct {
+	opts   options
+	srv    *server
+	client *http.Client // to the server
+	users  []account
+	token  string // an access token of users[0]
+	report *report
+}
+
+// measured is one scenario's load run plus the CPU its server used.
+type measured struct {
+	*stats
+	cpu time.Duration
+}
+
+// cpuPerOK returns the server CPU time per 2xx answer.
+func (m measured) cpuPerOK() time.Duration {
+	if m.ok == 0 {
+		return 0
+	}
+	return m.cpu / time.Duration(m.ok)
+}
+
+// measure warms up, then runs do with workers for the set duration and
+// reads the CPU time the process pid used meanwhile.
+func (r *run) measure(ctx context.Context, name string, pid, workers int,
+	do doer) (measured, error) {
+	progress("%s: %d workers, %v", name, workers, r.opts.duration)
+	runLoad(ctx, workers, warmup, grace, do)
+	before, err := readCPU(pid)
+	if err != nil {
+		return measured{}, err
+	}
+	st := runLoad(ctx, workers, r.opts.duration, grace, do)
+	after, err := readCPU(pid)
+	if err != nil {
+		return measured{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return measured{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return measured{stats: st, cpu: after - before}, nil
+}
+
+// signUp creates the accounts and keeps an access token of the first.
+func (r *run) signUp(ctx context.Context) error {
+	for i := range numUsers {
+		a := account{
+			email:    fmt.Sprintf("load-%d@example.com", i),
+			password: fmt.Sprintf("load-run-password-%d", i),
+		}
+		in := credentials{Email: a.email, Password: a.password, ReturnRefreshToken: true}
+		var g grant
+		status, code, err := postJSON(ctx, r.client, r.srv.base+"/api/auth/signup", in, &g)
+		if err != nil {
+			return fmt.Errorf("sign up %s: %w", a.email, err)
+		}
+		if status != http.StatusCreated || g.AccessToken == "" {
+			return fmt.Errorf("sign up %s: got status %d %q, want 201 with a token",
+				a.email, status, code)
+		}
+		if i == 0 {
+			r.token = g.AccessToken
+		}
+		r.users = append(r.users, a)
+	}
+	return nil
+}
+
+// login logs a in and returns the tokens.
+func (r *run) login(ctx context.Context, a account) (grant, error) {
+	in := credentials{Email: a.email, Password: a.password, ReturnRefreshToken: true}
+	var g grant
+	status, code, err := postJSON(ctx, r.client, r.srv.base+"/api/auth/login", in, &g)
+	if err != nil {
+		return grant{}, fmt.Errorf("log in as %s: %w", a.email, err)
+	}
+	if status != http.StatusOK || g.RefreshToken == "" {
+		return grant{}, fmt.Errorf("log in as %s: got status %d %q, want 200 with tokens",
+			a.email, status, code)
+	}
+	return g, nil
+}
+
+// protected measures GET path with the one repeated access token.
+func (r *run) protected(ctx context.Context, name, path string) (measured, error) {
+	url := r.srv.base + path
+	return r.measure(ctx, name, r.srv.pid(), r.opts.conns,
+		func(ctx context.Context, _ int) (int, error) {
+			return get(ctx, r.client, url, r.token)
+		})
+}
+
+// bare measures the bare handler process.
+func (r *run) bare(ctx context.Context, b *bareServer, name string) (measured, error) {
+	client := newClient(r.opts.conns, 30*time.Second)
+	defer client.CloseIdleConnections()
+	url := b.base + "/api/auth/me"
+	return r.measure(ctx, name, b.pid(), r.opts.conns,
+		func(ctx context.Context, _ int) (int, error) {
+			return get(ctx, client, url, r.token)
+		})
+}
+
+// refresh measures rotating refreshes: each worker owns one session and
+// always sends the refresh token the last rotation gave it.
+func (r *run) refresh(ctx context.Context) (measured, error) {
+	tokens, err := r.sessions(ctx, r.opts.conns)
+	if err != nil {
+		return measured{}, err
+	}
+	url := r.srv.base + "/api/auth/refresh"
+	return r.measure(ctx, "refresh", r.srv.pid(), r.opts.conns,
+		func(ctx context.Context, w int) (int, error) {
+			in := refreshRequest{RefreshToken: tokens[w], ReturnRefreshToken: true}
+			var g grant
+			status, _, err := postJSON(ctx, r.client, url, in, &g)
+			switch {
+			case err == nil && status == http.StatusOK && g.RefreshToken != "":
+				tokens[w] = g.RefreshToken
+			case err == nil && status == http.StatusUnauthorized:
+				// The session is dead; start another so the worker goes on.
+				if g, err := r.login(ctx, r.users[w%len(r.users)]); err == nil {
+					tokens[w] = g.RefreshToken
+				}
+			}
+			return status, err
+		})
+}
+
+// sessions logs in n times, four at once, and returns the refresh tokens.
+func (r *run) sessions(ctx context.Context, n int) ([]string, error) {
+	progress("refresh: opening %d sessions", n)
+	tokens := make([]string, n)
+	errs := make([]error, n)
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			g, err := r.login(ctx, r.users[i%len(r.users)])
+			tokens[i], errs[i] = g.RefreshToken, err
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return tokens, nil
+}
+
+// loginRun measures successful logins spread over the accounts.
+func (r *run) loginRun(ctx context.Context) (measured, error) {
+	url := r.srv.base + "/api/auth/login"
+	workers := min(loginWorkers, r.opts.conns)
+	return r.measure(ctx, "login", r.srv.pid(), workers,
+		func(ctx context.Context, w int) (int, error) {
+			a := r.users[w%len(r.users)]
+			status, _, err := postJSON(ctx, r.client, url,
+				credentials{Email: a.email, Password: a.password}, nil)
+			return status, err
+		})
+}
+
+// hashCost returns the CPU and wall time of one argon2id hash with the
+// server's parameters, computed in this process while it is otherwise idle.
+func hashCost() (cpu, wall time.Duration) {
+	p := password.DefaultParams()
+	salt := make([]byte, p.SaltLen)
+	pw := []byte("load-run-password")
+	argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	runtime.GC()
+
+	c0, t0 := selfCPU(), time.Now()
+	for range hashSamples {
+		argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	}
+	return (selfCPU() - c0) / hashSamples, time.Since(t0) / hashSamples
+}
+
+// floodResult is the outcome of the login flood.
+type floodResult struct {
+	*stats
+	busy      uint64 // 503 answers with the code "busy"
+	peakKiB   int64  // highest VmRSS sampled during the flood
+	beforeKiB int64
+	afterKiB  int64 // VmRSS a second after the flood
+	hwmKiB    int64 // VmHWM after the flood: the peak over the process's life
+	samples   int
+}
+
+// flood runs floodConns workers, each on its own connection, logging in
+// with wrong passwords; requests still waiting at the end are cancelled.
+// It samples the server's RSS every 10 ms meanwhile.
+func (r *run) flood(ctx context.Context) (floodResult, error) {
+	n := r.opts.floodConns
+	progress("flood: %d connections, %v", n, r.opts.duration)
+	client := newClient(n, 0)
+	defer client.CloseIdleConnections()
+	pid := r.srv.pid()
+	before, err := readMemory(pid)
+	if err != nil {
+		return floodResult{}, err
+	}
+
+	var busy atomic.Uint64
+	url := r.srv.base + "/api/auth/login"
+	do := func(ctx context.Context, w int) (int, error) {
+		a := r.users[w%len(r.users)]
+		in := credentials{Email: a.email, Password: fmt.Sprintf("wrong-password-%d", w)}
+		status, code, err := postJSON(ctx, client, url, in, nil)
+		if status == http.StatusServiceUnavailable && code == "busy" {
+			busy.Add(1)
+		}
+		return status, err
+	}
+
+	stop := make(chan struct{})
+	peak := make(chan memory)
+	var samples int
+	go func() {
+		var top memory
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if m, err := readMemory(pid); err == nil {
+				top.rssKiB = max(top.rssKiB, m.rssKiB)
+				samples++
+			}
+			select {
+			case <-stop:
+				peak <- top
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	st := runLoad(ctx, n, r.opts.duration, 0, do)
+	close(stop)
+	top := <-peak
+	if err := ctx.Err(); err != nil {
+		return floodResult{}, fmt.Errorf("flood: %w", err)
+	}
+
+	client.CloseIdleConnections()
+	time.Sleep(time.Second)
+	after, err := readMemory(pid)
+	if err != nil {
+		return floodResult{}, err
+	}
+	return floodResult{
+		stats:     st,
+		busy:      busy.Load(),
+		peakKiB:   top.rssKiB,
+		beforeKiB: before.rssKiB,
+		afterKiB:  after.rssKiB,
+		hwmKiB:    after.hwmKiB,
+		samples:   samples,
+	}, nil
+}
