@@ -102,7 +102,9 @@ func TestServeHelp(t *testing.T) {
 	var names []string
 	fs.VisitAll(func(f *flag.Flag) {
 		names = append(names, f.Name)
-		if !strings.Contains(stderr, "  -"+f.Name+" ") && !strings.Contains(stderr, "  -"+f.Name+"\n") {
+		listed := strings.Contains(stderr, "  -"+f.Name+" ") ||
+			strings.Contains(stderr, "  -"+f.Name+"\n")
+		if !listed {
 			t.Errorf("setting --%s is not in the help", f.Name)
 		}
 		if f.DefValue == "" || f.DefValue == "false" {
@@ -163,8 +165,9 @@ func TestUserCommands(t *testing.T) {
 		{args: []string{"user", "create", "--email", "d@example.com", "--role", "Bad Role"},
 			stdin: pw, errText: "role"},
 		{args: []string{"user", "list"},
-			out: `(?m)^ID +EMAIL +ROLE +DISABLED +CREATED\n[A-Z2-7]+ +ada@example.com +user +false +` +
-				`\S+\n[A-Z2-7]+ +bob@example.com +admin +false`},
+			out: `(?m)^ID +EMAIL +ROLE +DISABLED +CREATED\n` +
+				`[A-Z2-7]+ +ada@example.com +user +false +\S+\n` +
+				`[A-Z2-7]+ +bob@example.com +admin +false`},
 		{args: []string{"user", "set-role", "--email", "ada@example.com", "--role", "editor"},
 			out: `^ada@example.com now has role editor\n$`},
 		{args: []string{"user", "set-role", "--email", "ada@example.com"},
@@ -336,7 +339,7 @@ func startServe(t *testing.T, c *cli, args ...string) (string, func() error) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if m := addrRE.FindStringSubmatch(logs.String()); m != nil {
-			stop := func() error {
+			stop := sync.OnceValue(func() error {
 				cancel()
 				select {
 				case err := <-done:
@@ -344,7 +347,7 @@ func startServe(t *testing.T, c *cli, args ...string) (string, func() error) {
 				case <-time.After(30 * time.Second):
 					return errors.New("serve did not stop")
 				}
-			}
+			})
 			t.Cleanup(func() { stop() })
 			return "http://" + m[1], stop
 		}

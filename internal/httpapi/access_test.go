@@ -33,7 +33,8 @@ func TestAccessTokenFailures(t *testing.T) {
 		www   string
 	}{
 		{"missing", "", "token_missing", `Bearer realm="sallyport"`},
-		{"empty bearer", "Bearer ", "token_invalid", challenge("access token is invalid")},
+		{"scheme without token", "Bearer ", "token_missing", `Bearer realm="sallyport"`},
+		{"lower-case scheme alone", "bearer", "token_missing", `Bearer realm="sallyport"`},
 		{"garbage", "Bearer not.a.jwt", "token_invalid", challenge("access token is invalid")},
 		{"other scheme", "Basic dXNlcjpwYXNz", "token_invalid",
 			challenge("access token is invalid")},

@@ -59,7 +59,8 @@ func BenchmarkLogin(b *testing.B) {
 			b.Fatal(err)
 		}
 		for b.Loop() {
-			if ok, _, err := h.Verify(context.Background(), hash, testPassword); !ok || err != nil {
+			ok, _, err := h.Verify(context.Background(), hash, testPassword)
+			if !ok || err != nil {
 				b.Fatalf("verify: %v %v", ok, err)
 			}
 		}

@@ -132,8 +132,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		h.Set("WWW-Authenticate", bearerChallenge(c.Name, msg))
 	}
 	switch c.Name {
-	case "busy", "unavailable":
-		h.Set("Retry-After", "1")
+	case "busy", "unavailable", "too_many_attempts":
+		h.Set("Retry-After", retryAfter(err))
 	}
 	if c.Status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed",

@@ -244,9 +244,11 @@ func newClient() *http.Client {
 	tr.MaxIdleConnsPerHost = 64
 	tr.MaxConnsPerHost = 0
 	return &http.Client{
-		Transport:     tr,
-		Timeout:       30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Transport: tr,
+		Timeout:   30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
 	}
 }
 

@@ -120,9 +120,12 @@ func TestHealth(t *testing.T) {
 	// Requests that need the store get 503, never a crash or a 500.
 	reqs := []request{
 		{method: "POST", path: "/api/auth/login", body: creds(g.Email, testPassword, false)},
-		{method: "POST", path: "/api/auth/signup", body: creds(uniqueEmail("x"), testPassword, false)},
-		{method: "POST", path: "/api/auth/refresh", body: map[string]any{"refresh_token": g.Refresh}},
-		{method: "POST", path: "/api/auth/logout", body: map[string]any{"refresh_token": g.Refresh}},
+		{method: "POST", path: "/api/auth/signup",
+			body: creds(uniqueEmail("x"), testPassword, false)},
+		{method: "POST", path: "/api/auth/refresh",
+			body: map[string]any{"refresh_token": g.Refresh}},
+		{method: "POST", path: "/api/auth/logout",
+			body: map[string]any{"refresh_token": g.Refresh}},
 		{method: "GET", path: "/api/auth/me", token: g.Access},
 		{method: "GET", path: "/api/auth/sessions", token: g.Access},
 		{method: "DELETE", path: "/api/auth/sessions/X", token: g.Access},
@@ -163,6 +166,33 @@ func TestForwardAuth(t *testing.T) {
 	if r.Header.Get("X-Sallyport-User") != "" {
 		t.Error("a refused request carries an identity header")
 	}
+
+	roles := []struct {
+		query string
+		ok    bool
+	}{
+		{"?role=user", true},
+		{"?role=admin,user", true},
+		{"?role=admin,%20user", true},
+		{"?role=admin", false},
+		{"?role=use", false},
+		{"?role=users", false},
+		{"?role=", true},
+	}
+	for _, rc := range roles {
+		t.Run(rc.query, func(t *testing.T) {
+			r := ts.do(t, request{method: "GET", path: "/api/auth/verify" + rc.query,
+				token: g.Access})
+			if rc.ok {
+				r.wantStatus(t, http.StatusOK)
+				return
+			}
+			r.wantError(t, "forbidden")
+			if r.Header.Get("X-Sallyport-User") != "" {
+				t.Error("a forbidden request carries an identity header")
+			}
+		})
+	}
 }
 
 func TestMetrics(t *testing.T) {
@@ -201,7 +231,8 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	secrets = append(secrets, login.Access, login.Refresh)
 	n := grantOf(t, ts.refresh(t, login.Refresh))
 	secrets = append(secrets, n.Access, n.Refresh)
-	ts.do(t, request{method: "POST", path: "/api/auth/login", body: creds(email, "wrong pw 1", false)})
+	ts.do(t, request{method: "POST", path: "/api/auth/login",
+		body: creds(email, "wrong pw 1", false)})
 	secrets = append(secrets, "wrong pw 1")
 	ts.do(t, request{method: "POST", path: "/api/auth/password", token: n.Access,
 		body: map[string]any{"current_password": testPassword, "new_password": newPassword}})
@@ -256,8 +287,8 @@ func TestHasherBusy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = ts.Store.UpdateUser(ctx, u.ID, store.UserUpdate{PasswordHash: &hash, UpdatedAt: u.UpdatedAt})
-	if err != nil {
+	upd := store.UserUpdate{PasswordHash: &hash, UpdatedAt: u.UpdatedAt}
+	if err := ts.Store.UpdateUser(ctx, u.ID, upd); err != nil {
 		t.Fatal(err)
 	}
 

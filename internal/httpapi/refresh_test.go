@@ -38,13 +38,15 @@ func TestRefreshWithCookie(t *testing.T) {
 		r := ts.do(t, request{method: "POST", path: "/api/auth/refresh", cookie: cookie})
 		r.wantError(t, "csrf_check_failed")
 		// The refused request did not spend the token.
-		r = ts.do(t, request{method: "POST", path: "/api/auth/refresh", cookie: cookie, xrw: true})
+		r = ts.do(t, request{method: "POST", path: "/api/auth/refresh", cookie: cookie,
+			xrw: true})
 		r.wantStatus(t, http.StatusOK)
 	})
 
 	t.Run("rotates the cookie", func(t *testing.T) {
 		_, cookie := ts.cookieGrant(t, email)
-		r := ts.do(t, request{method: "POST", path: "/api/auth/refresh", cookie: cookie, xrw: true})
+		r := ts.do(t, request{method: "POST", path: "/api/auth/refresh", cookie: cookie,
+			xrw: true})
 		r.wantStatus(t, http.StatusOK)
 		var tr tokenResponse
 		r.decode(t, &tr)

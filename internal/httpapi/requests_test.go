@@ -70,9 +70,16 @@ func TestRequestBodies(t *testing.T) {
 		}
 	}
 
+	t.Run("exactly 1 MiB is read", func(t *testing.T) {
+		head, tail := `{"email":"`, `@example.com","password":"long enough"}`
+		body := head + strings.Repeat("a", 1<<20-len(head)-len(tail)) + tail
+		r := ts.do(t, request{method: "POST", path: "/api/auth/signup", body: body})
+		r.wantError(t, "invalid_email")
+	})
 	t.Run("charset parameter accepted", func(t *testing.T) {
 		r := ts.do(t, request{method: "POST", path: "/api/auth/login",
-			body: creds(g.Email, testPassword, false), contentType: "application/json; charset=utf-8"})
+			body:        creds(g.Email, testPassword, false),
+			contentType: "application/json; charset=utf-8"})
 		r.wantStatus(t, http.StatusOK)
 	})
 	t.Run("type error names the field", func(t *testing.T) {

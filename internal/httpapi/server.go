@@ -10,11 +10,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
 	"github.com/sallyport/sallyport/internal/auth"
+	"github.com/sallyport/sallyport/internal/clientip"
+	"github.com/sallyport/sallyport/internal/ratelimit"
 )
 
 // Options configures a Server.
@@ -31,6 +32,14 @@ type Options struct {
 	UI http.Handler
 	// Metrics counts requests and events; nil makes a new one.
 	Metrics *Metrics
+	// Limits are the abuse limits; the zero value turns them off.
+	Limits LimitPolicy
+	// LimitStore keeps the limit counters (memory or Redis); nil turns
+	// the limits off.
+	LimitStore ratelimit.Store
+	// ClientIP finds the client's address, believing forwarding headers
+	// only from trusted proxies. The zero value trusts none.
+	ClientIP clientip.Resolver
 	// CORSOrigins lists the exact origins (scheme://host[:port]) whose
 	// pages may call the API with credentials.
 	CORSOrigins []string
@@ -45,6 +54,8 @@ type Server struct {
 	secure  bool
 	metrics *Metrics
 	cors    *corsPolicy
+	limits  *limits
+	ips     clientip.Resolver
 	mux     *http.ServeMux
 }
 
@@ -55,8 +66,14 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	lim, err := newLimits(o.LimitStore, o.Limits)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		cors:    cors,
+		limits:  lim,
+		ips:     o.ClientIP,
 		svc:     o.Service,
 		log:     o.Logger,
 		issuer:  o.Issuer,
@@ -110,7 +127,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !validRequestID(id) {
 		id = newRequestID()
 	}
-	info := &reqInfo{id: id}
+	info := &reqInfo{id: id, ip: s.ips.IP(r)}
 	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	h := rec.Header()
@@ -138,7 +155,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 			slog.String("request_id", id),
 			slog.String("user_id", info.userID),
-			slog.String("ip", clientIP(r)),
+			slog.String("ip", info.ip),
 		)
 	}()
 	if s.cors.apply(rec, r) {
@@ -184,6 +201,7 @@ type infoKey struct{}
 // reqInfo carries what the log line needs to learn from the handler.
 type reqInfo struct {
 	id     string
+	ip     string
 	userID string
 }
 
@@ -221,15 +239,12 @@ func validRequestID(id string) bool {
 	return true
 }
 
-// clientIP is the direct peer's address.
-// TODO: honour X-Forwarded-For from trusted proxies; until then, behind a
-// reverse proxy every session records the proxy's address.
+// clientIP is the client's address as resolved for this request.
 func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+	if i, ok := r.Context().Value(infoKey{}).(*reqInfo); ok {
+		return i.ip
 	}
-	return host
+	return r.RemoteAddr
 }
 
 func client(r *http.Request) auth.Client {

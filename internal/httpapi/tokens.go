@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sallyport/sallyport/internal/auth"
+	"github.com/sallyport/sallyport/internal/ratelimit"
 	"github.com/sallyport/sallyport/internal/store"
 )
 
@@ -50,6 +51,9 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := required("email", in.Email, "password", in.Password); err != nil {
 		return err
 	}
+	if err := allow(r.Context(), s.limits.signup, ratelimit.AddrKey(clientIP(r))); err != nil {
+		return err
+	}
 	g, err := s.svc.Signup(r.Context(), in.Email, in.Password, client(r))
 	if err != nil {
 		return err
@@ -66,7 +70,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := required("email", in.Email, "password", in.Password); err != nil {
 		return err
 	}
+	ip := clientIP(r)
+	if err := s.limits.loginAttempt(r.Context(), ip, in.Email); err != nil {
+		return err
+	}
 	g, err := s.svc.Login(r.Context(), in.Email, in.Password, client(r))
+	s.limits.loginDone(r.Context(), ip, in.Email, err)
 	if err != nil {
 		return err
 	}
@@ -90,6 +99,9 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 	}
 	if plain == "" {
 		return errMsg("invalid_refresh_token", "no refresh token in the body or cookie")
+	}
+	if err := allow(r.Context(), s.limits.refresh, ratelimit.AddrKey(clientIP(r))); err != nil {
+		return err
 	}
 	g, err := s.svc.Refresh(r.Context(), plain, client(r))
 	if err != nil {

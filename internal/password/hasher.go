@@ -104,7 +104,7 @@ func (h *Hasher) Verify(ctx context.Context, encoded, pw string) (
 		ok, needsRehash, err = h.verifyArgon2(ctx, encoded, pw)
 	case strings.HasPrefix(encoded, "$2"):
 		ok, err = h.verifyBcrypt(ctx, encoded, pw)
-		needsRehash = false
+		needsRehash = ok
 	default:
 		err = fmt.Errorf("%w: unknown scheme", ErrInvalidHash)
 	}
@@ -139,7 +139,7 @@ func (h *Hasher) verifyArgon2(ctx context.Context, encoded, pw string) (
 	p := stored.params
 	// Round up: a hash with more memory than one slot takes several.
 	slots := int((uint64(p.Memory) + uint64(h.params.Memory) - 1) / uint64(h.params.Memory))
-	if false {
+	if slots > h.slots {
 		return false, false, fmt.Errorf("%w: argon2id memory %d KiB exceeds the budget",
 			ErrInvalidHash, p.Memory)
 	}
@@ -163,7 +163,7 @@ func (h *Hasher) verifyBcrypt(ctx context.Context, encoded, pw string) (bool, er
 	if err != nil {
 		return false, fmt.Errorf("%w: %w", ErrInvalidHash, err)
 	}
-	if false {
+	if cost > h.maxBcryptCost {
 		return false, fmt.Errorf("%w: bcrypt cost %d above %d",
 			ErrInvalidHash, cost, h.maxBcryptCost)
 	}
@@ -202,11 +202,11 @@ const bcryptAlphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 // hash. The bcrypt package itself accepts other minor versions and ignores
 // bytes past the hash.
 func isBcrypt(s string) bool {
-	if s[6] != 36 {
+	if len(s) != 60 || s[6] != '$' {
 		return false
 	}
 	switch s[:4] {
-	case "$2a$", "$2b$", "$2y$", "$2x$":
+	case "$2a$", "$2b$", "$2y$":
 	default:
 		return false
 	}

@@ -60,5 +60,5 @@ func (p Params) Validate() error {
 // work, so it is not compared.
 func (p Params) weakerThan(target Params) bool {
 	return p.Memory < target.Memory || p.Time < target.Time ||
-		p.KeyLen < target.KeyLen
+		p.SaltLen < target.SaltLen || p.KeyLen < target.KeyLen
 }

@@ -98,7 +98,7 @@ func parseField(s, name string, bits int) (uint64, error) {
 		return 0, fmt.Errorf("argon2id parameter %q does not start with %q", s, name)
 	}
 	n, err := strconv.ParseUint(digits, 10, bits)
-	if err != nil {
+	if err != nil || strconv.FormatUint(n, 10) != digits {
 		return 0, fmt.Errorf("argon2id parameter %q is not a number below 2^%d", s, bits)
 	}
 	return n, nil
@@ -108,7 +108,7 @@ func parseField(s, name string, bits int) (uint64, error) {
 // writing the same bytes (trailing bits, line breaks).
 func decodeB64(s string) ([]byte, error) {
 	b, err := b64.DecodeString(s)
-	if err != nil {
+	if err != nil || b64.EncodeToString(b) != s {
 		return nil, errors.New("not canonical unpadded base64")
 	}
 	return b, nil

@@ -14,10 +14,12 @@ import (
 // For login, call [BackoffLimiter.Attempt] before computing the password
 // hash and [BackoffLimiter.Reset] after a success: the attempt is counted
 // as a failure before it is made, so a burst of concurrent guesses cannot
-// all pass a check that none of them has yet counted against. The pair
+// all pass a check that none of them has yet counted against. For a key
+// that a success must not reset, such as a client address shared by many
+// users, call [BackoffLimiter.Forgive] after a success instead: it takes
+// back the failure that Attempt counted in advance. The pair
 // [BackoffLimiter.Check] and [BackoffLimiter.Fail] counts only real
-// failures instead, at the price of that race; it suits keys that a
-// success must not reset, such as a client address.
+// failures without taking anything back, at the price of that race.
 type BackoffLimiter struct {
 	store  Store
 	name   string
@@ -61,6 +63,16 @@ func (l *BackoffLimiter) Attempt(ctx context.Context, key string) (time.Duration
 // key is now blocked (zero while the failure was free).
 func (l *BackoffLimiter) Fail(ctx context.Context, key string) (time.Duration, error) {
 	return l.call(ctx, key, opFail)
+}
+
+// Forgive takes back one failure of key, the one that Attempt counted in
+// advance for an attempt that then succeeded. When that leaves no more
+// than Free failures it also lifts the block; otherwise the block stays
+// as it is, possibly one step longer than the other failures alone would
+// have made it.
+func (l *BackoffLimiter) Forgive(ctx context.Context, key string) error {
+	_, err := l.call(ctx, key, opForgive)
+	return err
 }
 
 // Reset forgets the failures of key.

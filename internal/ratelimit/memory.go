@@ -103,6 +103,10 @@ func (m *Memory) backoff(_ context.Context, key string, b Backoff, o op, now tim
 	defer m.mu.Unlock()
 
 	e := m.find(key, now)
+	if o == opForgive {
+		m.forgive(e, b)
+		return 0, nil
+	}
 	if e != nil && o != opFail && e.until.After(now) {
 		return e.until.Sub(now), nil
 	}
@@ -127,6 +131,21 @@ func (m *Memory) backoff(_ context.Context, key string, b Backoff, o op, now tim
 		return 0, nil
 	}
 	return e.until.Sub(now), nil
+}
+
+// forgive takes back one failure of e, which may be nil.
+func (m *Memory) forgive(e *entry, b Backoff) {
+	if e == nil || e.failures == 0 {
+		return
+	}
+	e.failures--
+	if e.failures == 0 && e.tat.IsZero() {
+		m.remove(e)
+		return
+	}
+	if e.failures <= b.Free {
+		e.until = time.Time{}
+	}
 }
 
 func (m *Memory) reset(_ context.Context, key string) error {

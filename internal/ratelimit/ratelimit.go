@@ -5,9 +5,10 @@
 //   - [BackoffLimiter] counts failures per key (an account, a client
 //     address) and, after a number of free failures, blocks the key for a
 //     time that doubles with every further failure, up to a maximum. A
-//     success resets the key. There is no permanent lockout: once the block
-//     has passed the key may try again, so an attacker cannot keep an owner
-//     out for longer than the maximum block.
+//     success resets an account's key and takes back its own attempt on a
+//     shared key such as an address. There is no permanent lockout: once
+//     the block has passed the key may try again, so an attacker cannot
+//     keep an owner out for longer than the maximum block at a time.
 //   - [Limiter] caps the volume of an action per key (signups per address,
 //     refreshes per session) with a token bucket.
 //
@@ -80,6 +81,8 @@ const (
 	opAttempt
 	// opFail counts a failure and returns the block it causes.
 	opFail
+	// opForgive takes back one failure and returns zero.
+	opForgive
 )
 
 // Rate is a volume limit: Limit events per Period, with bursts of up to

@@ -122,6 +122,15 @@ if n > 0 and now >= math.max(last + forget, untl) then
 	n = 0
 	untl = 0
 end
+if op == 'forgive' then
+	if n <= 1 then
+		redis.call('DEL', KEYS[1])
+	else
+		if n - 1 <= free then untl = 0 end
+		redis.call('HSET', KEYS[1], 'n', n - 1, 'untl', string.format('%.0f', untl))
+	end
+	return 0
+end
 if op ~= 'fail' and untl > now then return untl - now end
 if op == 'check' then return 0 end
 n = n + 1
@@ -144,7 +153,8 @@ if op == 'attempt' or untl <= now then return 0 end
 return untl - now
 `)
 
-var opNames = [...]string{opCheck: "check", opAttempt: "attempt", opFail: "fail"}
+var opNames = [...]string{opCheck: "check", opAttempt: "attempt", opFail: "fail",
+	opForgive: "forgive"}
 
 func (r *Redis) take(ctx context.Context, key string, rt Rate, now time.Time) (time.Duration,
 	error) {

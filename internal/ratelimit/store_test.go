@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -62,6 +63,8 @@ func testStore(t *testing.T, pair storePair) {
 	t.Run("BackoffSchedule", func(t *testing.T) { testBackoffSchedule(t, pair) })
 	t.Run("BackoffReset", func(t *testing.T) { testBackoffReset(t, pair) })
 	t.Run("BackoffForget", func(t *testing.T) { testBackoffForget(t, pair) })
+	t.Run("BackoffForgive", func(t *testing.T) { testBackoffForgive(t, pair) })
+	t.Run("ConcurrentForgive", func(t *testing.T) { testConcurrentForgive(t, pair) })
 	t.Run("BackoffNoLockout", func(t *testing.T) { testBackoffNoLockout(t, pair) })
 	t.Run("TenThousandGuesses", func(t *testing.T) { testTenThousandGuesses(t, pair) })
 	t.Run("ConcurrentAttempts", func(t *testing.T) { testConcurrentAttempts(t, pair) })
@@ -176,6 +179,87 @@ func testBackoffForget(t *testing.T, pair storePair) {
 	c.Advance(testPolicy.Forget)
 	if got := mustDuration(t)(l.Fail(ctx, "k")); got != 0 {
 		t.Errorf("failure after the quiet period: got %v, want 0 (forgotten)", got)
+	}
+}
+
+func testBackoffForgive(t *testing.T, pair storePair) {
+	a, _ := pair(t)
+	c := newClock()
+	l := newBackoff(t, a, c, testPolicy)
+	ctx := context.Background()
+	forgive := func() {
+		t.Helper()
+		if err := l.Forgive(ctx, "k"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expect := func(what string, got, want time.Duration) {
+		t.Helper()
+		if got != want {
+			t.Fatalf("%s: got %v, want %v", what, got, want)
+		}
+	}
+
+	forgive() // of an unknown key: nothing happens
+	for i := range 100 {
+		expect(fmt.Sprint("attempt ", i+1, " of successes"),
+			mustDuration(t)(l.Attempt(ctx, "k")), 0)
+		forgive()
+	}
+	expect("check after 100 successes", mustDuration(t)(l.Check(ctx, "k")), 0)
+
+	for range testPolicy.Free {
+		mustDuration(t)(l.Fail(ctx, "k"))
+	}
+	mustDuration(t)(l.Attempt(ctx, "k"))
+	expect("attempt past free", mustDuration(t)(l.Check(ctx, "k")), time.Second)
+	forgive()
+	expect("forgiven back to free", mustDuration(t)(l.Check(ctx, "k")), 0)
+
+	expect("failure 4", mustDuration(t)(l.Fail(ctx, "k")), time.Second)
+	expect("failure 5", mustDuration(t)(l.Fail(ctx, "k")), 2*time.Second)
+	c.Advance(2 * time.Second)
+	mustDuration(t)(l.Attempt(ctx, "k"))
+	forgive()
+	expect("forgiven past free keeps the block", mustDuration(t)(l.Check(ctx, "k")),
+		4*time.Second)
+	c.Advance(4 * time.Second)
+	expect("failure after forgiven attempt", mustDuration(t)(l.Fail(ctx, "k")),
+		4*time.Second)
+}
+
+// testConcurrentForgive checks that attempts that all succeed leave no
+// failure behind, however they interleave.
+func testConcurrentForgive(t *testing.T, pair storePair) {
+	a, b := pair(t)
+	c := newClock()
+	la := newBackoff(t, a, c, testPolicy)
+	lb := newBackoff(t, b, c, testPolicy)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i := range 64 {
+		l := la
+		if i%2 == 1 {
+			l = lb
+		}
+		wg.Go(func() {
+			d, err := l.Attempt(ctx, "k")
+			if err == nil && d == 0 {
+				err = l.Forgive(ctx, "k")
+			}
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range testPolicy.Free {
+		if got := mustDuration(t)(la.Fail(ctx, "k")); got != 0 {
+			t.Fatalf("failure %d after forgiven attempts: got block %v, want 0", i+1, got)
+		}
+	}
+	if got := mustDuration(t)(la.Fail(ctx, "k")); got != time.Second {
+		t.Errorf("first failure past free: got %v, want 1s", got)
 	}
 }
 

@@ -29,7 +29,8 @@ func appFS() fstest.MapFS {
 	}
 }
 
-func do(t *testing.T, h http.Handler, method, target string, header map[string]string) *http.Response {
+func do(t *testing.T, h http.Handler, method, target string,
+	header map[string]string) *http.Response {
 	t.Helper()
 	req := httptest.NewRequest(method, target, nil)
 	for k, v := range header {
@@ -235,7 +236,7 @@ func TestGzip(t *testing.T) {
 			}
 			want := appFS()[strings.TrimPrefix(tt.target, "/")].Data
 			if !bytes.Equal(raw, want) {
-				t.Errorf("got %d bytes of content, want the %d bytes of the file", len(raw), len(want))
+				t.Errorf("got %d bytes of content, want the file's %d", len(raw), len(want))
 			}
 		})
 	}

@@ -58,6 +58,7 @@ type options struct {
 	logLevel      string
 	only          map[string]bool // empty: every scenario
 	strict        bool
+	ref           string // git revision to build; empty: the working tree
 	serveBare     bool
 }
 
@@ -79,6 +80,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		"comma-separated scenarios to run: "+strings.Join(scenarios, ", ")+
 			" (default all; me and verify bring bare along)")
 	fs.BoolVar(&o.strict, "strict", false, "exit 1 when a target is missed")
+	fs.StringVar(&o.ref, "ref", "",
+		"git revision to build (git archive, read-only) instead of the working tree")
 	fs.BoolVar(&o.serveBare, "serve-bare", false,
 		"run only the bare handler (the load run starts itself this way)")
 	if err := fs.Parse(args); err != nil {
@@ -162,8 +165,12 @@ func runAll(ctx context.Context, opts options) (*report, error) {
 	}
 	defer os.RemoveAll(dir)
 
-	progress("building ./cmd/sallyport")
-	bin, err := buildServer(ctx, dir)
+	source := "the working tree"
+	if opts.ref != "" {
+		source = "git revision " + opts.ref
+	}
+	progress("building ./cmd/sallyport from %s", source)
+	bin, err := buildServer(ctx, dir, opts.ref)
 	if err != nil {
 		return nil, err
 	}
@@ -242,10 +249,7 @@ func (r *run) idleMemory(ctx context.Context) error {
 	return nil
 }
 
-// scenarios runs the chosen load scenarios in order. The bare handler is
-// measured before and after the two protected endpoints, and their ratios
-// are to the mean of the two, so that a change in the machine's load
-// during those runs shows instead of tilting one side.
+// scenarios runs the chosen load scenarios in order.
 func (r *run) scenarios(ctx context.Context) error {
 	o := r.opts
 	if o.want("bare") {
@@ -281,69 +285,58 @@ func (r *run) scenarios(ctx context.Context) error {
 	return nil
 }
 
-// ratios measures bare, me and verify, and bare again.
+// ratios measures the bare handler and the protected endpoints in
+// interleaved rounds, and rates each endpoint against the bare handler.
 func (r *run) ratios(ctx context.Context) error {
 	b, err := startBare()
 	if err != nil {
 		return err
 	}
 	defer b.stop()
+	bareClient := newClient(r.opts.conns, 30*time.Second)
+	defer bareClient.CloseIdleConnections()
 
-	first, err := r.bare(ctx, b, "bare")
+	targets := []target{{"bare", b.pid(), r.getter(bareClient, b.base+"/api/auth/me")}}
+	for _, name := range []string{"me", "verify"} {
+		if r.opts.want(name) {
+			do := r.getter(r.client, r.srv.base+"/api/auth/"+name)
+			targets = append(targets, target{name, r.srv.pid(), do})
+		}
+	}
+	rounds := max(1, int(r.opts.duration/ratioSlice))
+	sums, lo, hi, err := r.interleave(ctx, targets, rounds)
 	if err != nil {
 		return err
 	}
-	runs := []measured{first}
-	var protected []row
-	for _, ep := range []struct{ name, path string }{
-		{"me", "/api/auth/me"}, {"verify", "/api/auth/verify"},
-	} {
-		if !r.opts.want(ep.name) {
-			continue
-		}
-		m, err := r.protected(ctx, ep.name, ep.path)
-		if err != nil {
-			return err
-		}
-		protected = append(protected, row{scenario: "GET " + ep.path, st: m.stats})
-		r.report.note("%s: %s; server CPU %s/req", ep.name, summary(m.stats),
-			fmtDur(m.cpuPerOK()))
-	}
-	if len(protected) > 0 {
-		again, err := r.bare(ctx, b, "bare again")
-		if err != nil {
-			return err
-		}
-		runs = append(runs, again)
-	}
 
-	var sum float64
-	for i, m := range runs {
-		sum += m.rate()
-		r.report.note("bare run %d: %.0f/s, %s; bare server CPU %s/req", i+1, m.rate(),
-			summary(m.stats), fmtDur(m.cpuPerOK()))
-	}
-	bareRate := sum / float64(len(runs))
-	name := "bare handler"
-	if len(runs) > 1 {
-		name = fmt.Sprintf("bare handler (mean of %d)", len(runs))
-	}
-	r.report.add(row{scenario: name, st: runs[0].stats, measured: fmt.Sprintf("%.0f/s",
-		bareRate), target: info, verdict: info})
-	for _, p := range protected {
-		p.ratio = p.st.rate() / bareRate
-		p.measured = fmt.Sprintf("%.0f%% of bare", 100*p.ratio)
-		p.target = ">= 80% of bare"
-		p.verdict = verdict(p.ratio >= targetRatio)
-		r.report.add(p)
+	bare := sums[0]
+	r.report.add(row{scenario: "bare handler", st: bare.stats,
+		measured: fmt.Sprintf("%.0f/s", bare.rate()), target: info, verdict: info})
+	r.report.note("bare: %s; bare server CPU %s/req", summary(bare.stats),
+		fmtDur(bare.cpuPerOK()))
+	for i, t := range targets[1:] {
+		m := sums[i+1]
+		ratio := m.rate() / max(bare.rate(), 1)
+		r.report.add(row{
+			scenario: "GET /api/auth/" + t.name,
+			st:       m.stats,
+			ratio:    ratio,
+			measured: fmt.Sprintf("%.0f%% of bare", 100*ratio),
+			target:   ">= 80% of bare",
+			verdict:  verdict(ratio >= targetRatio),
+		})
+		r.report.note("%s: %s; server CPU %s/req; per-round ratio %.2f to %.2f", t.name,
+			summary(m.stats), fmtDur(m.cpuPerOK()), lo[i+1], hi[i+1])
 	}
 	return nil
 }
 
 // loginRow measures logins and the in-process cost of one hash.
 func (r *run) loginRow(ctx context.Context) error {
-	progress("login: timing %d argon2id hashes in-process", hashSamples)
-	hashCPU, hashWall := hashCost()
+	workers := loginWorkers()
+	progress("login: timing argon2id in-process, 1 and %d at once", workers)
+	seqCPU, seqWall := hashCost(1)
+	hashCPU, hashWall := hashCost(workers)
 	m, err := r.loginRun(ctx)
 	if err != nil {
 		return err
@@ -356,9 +349,11 @@ func (r *run) loginRow(ctx context.Context) error {
 		target:   fmt.Sprintf("<= hash %s + 2 ms", fmtMs(hashCPU)),
 		verdict:  verdict(m.ok > 0 && perLogin <= hashCPU+targetLoginCPU),
 	})
-	r.report.note("login: %s; server CPU %s over %d logins; one argon2id hash here: "+
-		"%s CPU, %s wall", summary(m.stats), fmtMs(m.cpu), m.ok, fmtMs(hashCPU),
-		fmtMs(hashWall))
+	r.report.note("login: %s; server CPU %s over %d logins", summary(m.stats),
+		fmtMs(m.cpu), m.ok)
+	r.report.note("login: one argon2id hash in this process: %s CPU (%s wall) alone, "+
+		"%s CPU (%s wall) with %d at once, as in the login run", fmtMs(seqCPU),
+		fmtMs(seqWall), fmtMs(hashCPU), fmtMs(hashWall), workers)
 	return nil
 }
 

@@ -23,9 +23,11 @@ import (
 // properly needs sysconf, which needs cgo.
 const clockTicks = 100
 
-// buildServer compiles ./cmd/sallyport of the module that holds the
-// working directory into dir and returns the binary's path.
-func buildServer(ctx context.Context, dir string) (string, error) {
+// buildServer compiles ./cmd/sallyport into dir and returns the binary's
+// path. It builds the working tree of the module that holds the working
+// directory, or, when ref is not empty, that git revision of it, exported
+// into dir first so that edits in progress do not end up in the binary.
+func buildServer(ctx context.Context, dir, ref string) (string, error) {
 	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
 		return "", fmt.Errorf("find the module: %w", err)
@@ -34,13 +36,50 @@ func buildServer(ctx context.Context, dir string) (string, error) {
 	if gomod == "" || gomod == os.DevNull {
 		return "", errors.New("find the module: run the load tool inside the sallyport module")
 	}
+	src := filepath.Dir(gomod)
+	if ref != "" {
+		exported := filepath.Join(dir, "src")
+		if err := exportRef(ctx, src, ref, exported); err != nil {
+			return "", err
+		}
+		src = exported
+	}
 	bin := filepath.Join(dir, "sallyport")
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/sallyport")
-	cmd.Dir = filepath.Dir(gomod)
+	cmd.Dir = src
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/sallyport: %w\n%s", err, out)
+		return "", fmt.Errorf("go build ./cmd/sallyport in %s: %w\n%s", src, err, out)
 	}
 	return bin, nil
+}
+
+// exportRef writes the files of revision ref of the repository at root
+// into dst, with git archive piped into tar; the repository is only read.
+func exportRef(ctx context.Context, root, ref, dst string) error {
+	if err := os.MkdirAll(dst, 0o700); err != nil {
+		return fmt.Errorf("export %s: %w", ref, err)
+	}
+	archive := exec.CommandContext(ctx, "git", "-C", root, "archive", "--format=tar", ref)
+	untar := exec.CommandContext(ctx, "tar", "-x", "-C", dst)
+	pipe, err := archive.StdoutPipe()
+	if err != nil {
+		return fmt.Errorf("export %s: %w", ref, err)
+	}
+	untar.Stdin = pipe
+	var archiveErr, untarErr bytes.Buffer
+	archive.Stderr, untar.Stderr = &archiveErr, &untarErr
+	if err := untar.Start(); err != nil {
+		return fmt.Errorf("export %s: start tar: %w", ref, err)
+	}
+	if err := archive.Run(); err != nil {
+		untar.Wait()
+		return fmt.Errorf("export %s: git archive: %w: %s", ref, err,
+			bytes.TrimSpace(archiveErr.Bytes()))
+	}
+	if err := untar.Wait(); err != nil {
+		return fmt.Errorf("export %s: tar: %w: %s", ref, err, bytes.TrimSpace(untarErr.Bytes()))
+	}
+	return nil
 }
 
 // server is a running sallyport process.

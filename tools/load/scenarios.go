@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,11 +16,11 @@ import (
 )
 
 const (
-	numUsers     = 4 // the "handful" of accounts logins use
-	loginWorkers = 8 // concurrent logins in the login scenario
-	warmup       = 500 * time.Millisecond
-	grace        = 5 * time.Second // for requests running when a run ends
-	hashSamples  = 8               // argon2id hashes timed in-process
+	numUsers    = 4                      // the "handful" of accounts logins use
+	ratioSlice  = 500 * time.Millisecond // one target's turn in a round of the ratio runs
+	warmup      = 500 * time.Millisecond
+	grace       = 5 * time.Second // for requests running when a run ends
+	hashSamples = 4               // argon2id hashes per goroutine timed in-process
 )
 
 // account is a user the run signed up.
@@ -51,17 +52,33 @@ func (m measured) cpuPerOK() time.Duration {
 	return m.cpu / time.Duration(m.ok)
 }
 
-// measure warms up, then runs do with workers for the set duration and
-// reads the CPU time the process pid used meanwhile.
+// add folds o, a later run of the same scenario, into m.
+func (m *measured) add(o measured) {
+	if m.stats == nil {
+		m.stats = &stats{}
+	}
+	m.merge(o.stats)
+	m.elapsed += o.elapsed
+	m.cpu += o.cpu
+}
+
+// measure warms up, then runs do with workers for the set duration.
 func (r *run) measure(ctx context.Context, name string, pid, workers int,
 	do doer) (measured, error) {
 	progress("%s: %d workers, %v", name, workers, r.opts.duration)
 	runLoad(ctx, workers, warmup, grace, do)
+	return r.timed(ctx, name, pid, workers, r.opts.duration, do)
+}
+
+// timed runs do with workers for d and reads the CPU time the process pid
+// used meanwhile.
+func (r *run) timed(ctx context.Context, name string, pid, workers int, d time.Duration,
+	do doer) (measured, error) {
 	before, err := readCPU(pid)
 	if err != nil {
 		return measured{}, err
 	}
-	st := runLoad(ctx, workers, r.opts.duration, grace, do)
+	st := runLoad(ctx, workers, d, grace, do)
 	after, err := readCPU(pid)
 	if err != nil {
 		return measured{}, err
@@ -112,24 +129,64 @@ func (r *run) login(ctx context.Context, a account) (grant, error) {
 	return g, nil
 }
 
-// protected measures GET path with the one repeated access token.
-func (r *run) protected(ctx context.Context, name, path string) (measured, error) {
-	url := r.srv.base + path
-	return r.measure(ctx, name, r.srv.pid(), r.opts.conns,
-		func(ctx context.Context, _ int) (int, error) {
-			return get(ctx, r.client, url, r.token)
-		})
+// target is an endpoint the ratio scenarios load.
+type target struct {
+	name string
+	pid  int
+	do   doer
 }
 
-// bare measures the bare handler process.
-func (r *run) bare(ctx context.Context, b *bareServer, name string) (measured, error) {
-	client := newClient(r.opts.conns, 30*time.Second)
-	defer client.CloseIdleConnections()
-	url := b.base + "/api/auth/me"
-	return r.measure(ctx, name, b.pid(), r.opts.conns,
-		func(ctx context.Context, _ int) (int, error) {
-			return get(ctx, client, url, r.token)
-		})
+// getter returns a doer that GETs url with the one repeated access token.
+func (r *run) getter(client *http.Client, url string) doer {
+	return func(ctx context.Context, _ int) (int, error) {
+		return get(ctx, client, url, r.token)
+	}
+}
+
+// interleave warms up every target, then runs them one after the other in
+// rounds, each for its share of the set duration, and returns the sum for
+// each target and the lowest and highest per-round ratio of every target
+// to the first. Interleaving puts the same mix of the machine's other work
+// under each target, which matters on a shared machine.
+func (r *run) interleave(ctx context.Context, targets []target, rounds int) (
+	sums []measured, lo, hi []float64, err error) {
+	for _, t := range targets {
+		progress("%s: warming up", t.name)
+		runLoad(ctx, r.opts.conns, warmup, grace, t.do)
+	}
+	slice := r.opts.duration / time.Duration(rounds)
+	progress("%s: %d rounds of %v each, %d workers", targetNames(targets), rounds, slice,
+		r.opts.conns)
+	sums = make([]measured, len(targets))
+	lo, hi = make([]float64, len(targets)), make([]float64, len(targets))
+	for round := range rounds {
+		var first float64
+		for i, t := range targets {
+			m, err := r.timed(ctx, t.name, t.pid, r.opts.conns, slice, t.do)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			sums[i].add(m)
+			if i == 0 {
+				first = m.rate()
+				continue
+			}
+			ratio := m.rate() / max(first, 1)
+			if round == 0 || ratio < lo[i] {
+				lo[i] = ratio
+			}
+			hi[i] = max(hi[i], ratio)
+		}
+	}
+	return sums, lo, hi, nil
+}
+
+func targetNames(targets []target) string {
+	var names []string
+	for _, t := range targets {
+		names = append(names, t.name)
+	}
+	return strings.Join(names, ", ")
 }
 
 // refresh measures rotating refreshes: each worker owns one session and
@@ -182,11 +239,17 @@ func (r *run) sessions(ctx context.Context, n int) ([]string, error) {
 	return tokens, nil
 }
 
+// loginWorkers returns how many logins run at once: one per CPU the
+// server may use, at least two, so that the server hashes as many
+// passwords side by side as hashCost does.
+func loginWorkers() int {
+	return max(2, runtime.GOMAXPROCS(0))
+}
+
 // loginRun measures successful logins spread over the accounts.
 func (r *run) loginRun(ctx context.Context) (measured, error) {
 	url := r.srv.base + "/api/auth/login"
-	workers := min(loginWorkers, r.opts.conns)
-	return r.measure(ctx, "login", r.srv.pid(), workers,
+	return r.measure(ctx, "login", r.srv.pid(), loginWorkers(),
 		func(ctx context.Context, w int) (int, error) {
 			a := r.users[w%len(r.users)]
 			status, _, err := postJSON(ctx, r.client, url,
@@ -195,9 +258,12 @@ func (r *run) loginRun(ctx context.Context) (measured, error) {
 		})
 }
 
-// hashCost returns the CPU and wall time of one argon2id hash with the
-// server's parameters, computed in this process while it is otherwise idle.
-func hashCost() (cpu, wall time.Duration) {
+// hashCost returns the CPU and wall time per argon2id hash with the
+// server's parameters, computed in this process, while it is otherwise
+// idle, by workers goroutines at once: the login run keeps as many logins
+// in flight, and hashes running side by side share the memory bus and the
+// caches, which costs CPU time that is not the server's doing.
+func hashCost(workers int) (cpu, wall time.Duration) {
 	p := password.DefaultParams()
 	salt := make([]byte, p.SaltLen)
 	pw := []byte("load-run-password")
@@ -205,10 +271,17 @@ func hashCost() (cpu, wall time.Duration) {
 	runtime.GC()
 
 	c0, t0 := selfCPU(), time.Now()
-	for range hashSamples {
-		argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range hashSamples {
+				argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+			}
+		})
 	}
-	return (selfCPU() - c0) / hashSamples, time.Since(t0) / hashSamples
+	wg.Wait()
+	n := time.Duration(workers * hashSamples)
+	return (selfCPU() - c0) / n, time.Since(t0) / n
 }
 
 // floodResult is the outcome of the login flood.

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -203,4 +204,48 @@ func loginAndOut(t *testing.T, s store.Store, id string) error {
 		return err
 	}
 	return nil
+}
+
+// testRotateRefused checks that a rotation the store refuses, for a
+// child hash that is taken or a child that names another session,
+// changes nothing: the parent stays live and the session untouched.
+func testRotateRefused(t *testing.T, s store.Store) {
+	mustCreateUser(t, s, newUser("ann"))
+	sess := newSession("s1", "ann")
+	mustCreateSession(t, s, sess, "p")
+	mustCreateSession(t, s, newSession("s2", "ann"), "taken")
+
+	tests := []struct {
+		name  string
+		child store.RefreshToken
+		want  error // nil: any error
+	}{
+		{"child hash taken", store.RefreshToken{Hash: "taken", SessionID: "s1"},
+			store.ErrConflict},
+		{"child in another session", store.RefreshToken{Hash: "c", SessionID: "s2"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := store.Rotation{ParentHash: "p", Nonce: []byte("n"), Child: tt.child,
+				At: at(time.Minute)}
+			_, err := s.RotateRefreshToken(t.Context(), r)
+			if err == nil || (tt.want != nil && !errors.Is(err, tt.want)) {
+				t.Fatalf("RotateRefreshToken: got %v, want an error matching %v", err, tt.want)
+			}
+			parent, parentSess := getToken(t, s, "p")
+			checkToken(t, "parent after a refused rotation", parent,
+				store.RefreshToken{Hash: "p", SessionID: "s1", CreatedAt: base})
+			checkSession(t, "session after a refused rotation", parentSess, sess)
+			if tt.child.Hash != "taken" {
+				_, _, err := s.RefreshToken(t.Context(), tt.child.Hash)
+				wantErr(t, "RefreshToken of the refused child", err, store.ErrNotFound)
+			}
+		})
+	}
+
+	// The parent still rotates.
+	res := mustRotate(t, s, rotation("s1", "p", "c2", []byte("n2"), at(2*time.Minute)))
+	if !res.Rotated {
+		t.Errorf("rotation after the refused ones: got Rotated false, want true")
+	}
 }
