@@ -14,7 +14,10 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/sallyport/sallyport/internal/audit"
 	"github.com/sallyport/sallyport/internal/auth"
+	"github.com/sallyport/sallyport/internal/httpapi"
+	"github.com/sallyport/sallyport/internal/store"
 )
 
 func withEvents(fn func(auth.Event)) auth.Option { return auth.WithEvents(fn) }
@@ -60,7 +63,27 @@ func cliParts(ctx context.Context, e env, name string, args []string,
 		return nil, err
 	}
 	cfg.LogLevel = "warn"
-	return assemble(ctx, e, cfg, newLogger(e, cfg))
+	log := newLogger(e, cfg)
+	// Changes made from the command line go to the audit log at once.
+	var st store.Store
+	sink := func(ev auth.Event) {
+		if st == nil {
+			return
+		}
+		a := httpapi.AuditEvent(ev)
+		a.Time = time.Now()
+		a.ID = audit.NewID(a.Time)
+		a.Reason = strings.TrimSpace(a.Reason + " (cli)")
+		if err := st.AppendAudit(ctx, a); err != nil {
+			log.Warn("audit event not stored", "event", a.Type, "err", err)
+		}
+	}
+	p, err := assemble(ctx, e, cfg, log, withEvents(sink))
+	if err != nil {
+		return nil, err
+	}
+	st = p.store
+	return p, nil
 }
 
 func userCmd(ctx context.Context, e env, args []string) error {

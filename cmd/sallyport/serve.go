@@ -10,8 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sallyport/sallyport/internal/audit"
+	"github.com/sallyport/sallyport/internal/clientip"
 	"github.com/sallyport/sallyport/internal/config"
 	"github.com/sallyport/sallyport/internal/httpapi"
+	"github.com/sallyport/sallyport/internal/ratelimit"
+	"github.com/sallyport/sallyport/internal/store"
 )
 
 // newLogger builds the process logger from the settings.
@@ -35,13 +39,40 @@ func serve(ctx context.Context, e env, args []string) error {
 	}
 	log := newLogger(e, cfg)
 	metrics := httpapi.NewMetrics()
+	var auditLog *audit.Writer
+	record := func(ev store.AuditEvent) {
+		// The first key, made while assembling, predates the writer.
+		if auditLog != nil {
+			auditLog.Record(ev)
+		}
+	}
 	p, err := assemble(ctx, e, cfg, log,
-		withEvents(httpapi.EventSink(log, metrics)))
+		withEvents(httpapi.EventSink(log, metrics, record)))
 	if err != nil {
 		return err
 	}
 	defer p.store.Close()
 	metrics.Hashes = p.hasher.Computed
+	auditLog = audit.New(p.store, audit.Options{OnError: func(ev store.AuditEvent, err error) {
+		log.Warn("audit event not stored", "event", ev.Type, "err", err)
+	}})
+	defer func() {
+		flush, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		_ = auditLog.Close(flush)
+	}()
+
+	limitStore, policy, err := limitSetup(cfg)
+	if err != nil {
+		return err
+	}
+	if limitStore != nil {
+		defer limitStore.Close()
+	}
+	ips, err := clientip.ParseTrusted(cfg.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("trusted-proxies: %w", err)
+	}
 
 	api, err := httpapi.New(httpapi.Options{
 		Service:      p.svc,
@@ -51,6 +82,9 @@ func serve(ctx context.Context, e env, args []string) error {
 		UI:           uiHandler(),
 		Metrics:      metrics,
 		CORSOrigins:  config.List(cfg.CORSOrigins),
+		Limits:       policy,
+		LimitStore:   limitStore,
+		ClientIP:     ips,
 	})
 	if err != nil {
 		return err
@@ -74,6 +108,7 @@ func serve(ctx context.Context, e env, args []string) error {
 	go p.svc.Run(bg, time.Second, func(err error) {
 		log.Warn("background sync failed", "err", err)
 	})
+	go pruneAudit(bg, p, cfg.AuditRetention, log)
 
 	signer := ""
 	if k := p.svc.Keyring().Signer(); k != nil {
@@ -85,6 +120,7 @@ func serve(ctx context.Context, e env, args []string) error {
 		"url", cfg.PublicURL,
 		"store", p.label,
 		"key_id", signer,
+		"rate_limits", limitLabel(cfg),
 		"startup_ms", time.Since(start).Milliseconds(),
 	)
 	errc := make(chan error, 1)
@@ -105,4 +141,46 @@ func serve(ctx context.Context, e env, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// limitSetup picks the store of the abuse limits: Redis when --redis is
+// given, memory otherwise, none when --rate-limit=false.
+func limitSetup(cfg config.Config) (ratelimit.Store, httpapi.LimitPolicy, error) {
+	if !cfg.RateLimit {
+		return nil, httpapi.LimitPolicy{}, nil
+	}
+	if cfg.Redis == "" {
+		return ratelimit.NewMemory(0), httpapi.DefaultLimits(), nil
+	}
+	st, err := ratelimit.NewRedis(cfg.Redis)
+	if err != nil {
+		return nil, httpapi.LimitPolicy{}, fmt.Errorf("redis: %w", err)
+	}
+	return st, httpapi.DefaultLimits(), nil
+}
+
+func limitLabel(cfg config.Config) string {
+	switch {
+	case !cfg.RateLimit:
+		return "off"
+	case cfg.Redis != "":
+		return "redis"
+	}
+	return "memory"
+}
+
+// pruneAudit enforces the audit retention at start and every hour.
+func pruneAudit(ctx context.Context, p *parts, retention time.Duration, log *slog.Logger) {
+	for {
+		if n, err := p.svc.PruneAudit(ctx, retention); err != nil {
+			log.Warn("audit pruning failed", "err", err)
+		} else if n > 0 {
+			log.Info("audit events pruned", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Hour):
+		}
+	}
 }

@@ -5,16 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/sallyport/sallyport/internal/auth"
 	"github.com/sallyport/sallyport/internal/config"
 	"github.com/sallyport/sallyport/internal/password"
 	"github.com/sallyport/sallyport/internal/store"
-	"github.com/sallyport/sallyport/internal/store/sqlite"
+	"github.com/sallyport/sallyport/internal/store/open"
 	"github.com/sallyport/sallyport/internal/token"
 )
 
@@ -38,36 +36,11 @@ func loadConfig(e env, name string, args []string, extra func(*flag.FlagSet)) (c
 	return cfg, err
 }
 
-// openStore opens the backend named by the store URL and applies pending
-// migrations.
+// openStore opens the backend named by the store URL (a file path,
+// sqlite://, postgres:// or mongodb://) and applies pending migrations.
+// The label names the store with its password redacted.
 func openStore(ctx context.Context, dbURL string) (store.Store, string, error) {
-	switch {
-	case strings.HasPrefix(dbURL, "sqlite://"):
-		return openSQLite(ctx, strings.TrimPrefix(dbURL, "sqlite://"))
-	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"),
-		strings.HasPrefix(dbURL, "mongodb://"), strings.HasPrefix(dbURL, "mongodb+srv://"):
-		return nil, "", fmt.Errorf("store %s: this build supports only SQLite", redact(dbURL))
-	case strings.Contains(dbURL, "://"):
-		return nil, "", fmt.Errorf("store %s: unknown scheme", redact(dbURL))
-	}
-	return openSQLite(ctx, dbURL)
-}
-
-func openSQLite(ctx context.Context, path string) (store.Store, string, error) {
-	st, err := sqlite.Open(ctx, path)
-	if err != nil {
-		return nil, "", fmt.Errorf("open SQLite store %s: %w", path, err)
-	}
-	return st, "sqlite:" + path, nil
-}
-
-// redact hides the password of a store URL for logs and errors.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
+	return open.Open(ctx, dbURL)
 }
 
 // masterKey reads SALLYPORT_MASTER_KEY or, when it is unset, the key file

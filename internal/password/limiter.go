@@ -35,7 +35,7 @@ func (l *limiter) acquire(ctx context.Context, n int, maxWait time.Duration) err
 	}
 
 	l.mu.Lock()
-	if l.free >= n {
+	if len(l.waiters) == 0 && l.free >= n {
 		l.free -= n
 		l.mu.Unlock()
 		return nil

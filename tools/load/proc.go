@@ -128,6 +128,8 @@ func startServer(ctx context.Context, c serverConfig) (*server, startup, error) 
 		"--log-level", c.logLevel,
 	)
 	cmd.Env = cleanEnv()
+	// If this process dies without stopping the server, the kernel does.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	cmd.Stdout = logf
 	cmd.Stderr = logf
 	s := &server{cmd: cmd, base: "http://" + addr, logPath: c.logPath, done: make(chan struct{})}
