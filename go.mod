@@ -31,3 +31,12 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 	modernc.org/sqlite v1.62.0 // indirect
 )
+
+// npm packages may ship .go files; keep them out of ./...
+ignore (
+	./clients/express/node_modules
+	./clients/js/node_modules
+	./e2e/node_modules
+	./examples/express-api/node_modules
+	./web/node_modules
+)
