@@ -66,7 +66,9 @@ func run(m *testing.M) (int, error) {
 
 // newMasterKey returns a random SALLYPORT_MASTER_KEY value.
 func newMasterKey() string {
-	return base64.StdEncoding.EncodeToString([]byte(rand.Text() + rand.Text())[:32])
+	key := make([]byte, 32)
+	rand.Read(key)
+	return base64.StdEncoding.EncodeToString(key)
 }
 
 // publicURL is the issuer every instance shares, as behind one load
@@ -126,12 +128,10 @@ func startServe(t *testing.T, name, dbURL, masterKey string) *instance {
 		"--log-format", "json",
 	)
 	cmd.Env = childEnv(masterKey)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Through a pipe of our own, Wait waits until the output is copied.
+	stderr, pw := io.Pipe()
 	logs := &logBuffer{}
-	cmd.Stdout = logs
+	cmd.Stdout, cmd.Stderr = logs, pw
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
@@ -156,6 +156,7 @@ func startServe(t *testing.T, name, dbURL, masterKey string) *instance {
 	}()
 	go func() {
 		cmd.Wait()
+		pw.Close()
 		close(in.done)
 	}()
 	t.Cleanup(func() {

@@ -20,7 +20,7 @@ const (
 	ratioSlice  = 500 * time.Millisecond // one target's turn in a round of the ratio runs
 	warmup      = 500 * time.Millisecond
 	grace       = 5 * time.Second // for requests running when a run ends
-	hashSamples = 4               // argon2id hashes per goroutine timed in-process
+	maxHashes   = 1000            // per goroutine and turn of in-process hashing
 )
 
 // account is a user the run signed up.
@@ -240,48 +240,89 @@ func (r *run) sessions(ctx context.Context, n int) ([]string, error) {
 }
 
 // loginWorkers returns how many logins run at once: one per CPU the
-// server may use, at least two, so that the server hashes as many
-// passwords side by side as hashCost does.
+// server may use, at least two.
 func loginWorkers() int {
 	return max(2, runtime.GOMAXPROCS(0))
 }
 
-// loginRun measures successful logins spread over the accounts.
-func (r *run) loginRun(ctx context.Context) (measured, error) {
+// loginRun measures successful logins spread over the accounts, in
+// rounds: each turn of logins is followed by an equal turn of argon2id
+// hashing in this process with as many goroutines. Hashes running side by
+// side share the memory bus and caches, and the machine's other work
+// comes and goes, so the hash cost that a login is held against is
+// measured under the same conditions as the logins.
+func (r *run) loginRun(ctx context.Context) (measured, hashed, error) {
+	workers := loginWorkers()
 	url := r.srv.base + "/api/auth/login"
-	return r.measure(ctx, "login", r.srv.pid(), loginWorkers(),
-		func(ctx context.Context, w int) (int, error) {
-			a := r.users[w%len(r.users)]
-			status, _, err := postJSON(ctx, r.client, url,
-				credentials{Email: a.email, Password: a.password}, nil)
-			return status, err
-		})
+	do := func(ctx context.Context, w int) (int, error) {
+		a := r.users[w%len(r.users)]
+		status, _, err := postJSON(ctx, r.client, url,
+			credentials{Email: a.email, Password: a.password}, nil)
+		return status, err
+	}
+	progress("login: warming up")
+	runLoad(ctx, workers, warmup, grace, do)
+	rounds := max(1, int(r.opts.duration/ratioSlice))
+	progress("login: %d rounds of %v of logins, then of hashing here, %d at once",
+		rounds, ratioSlice, workers)
+
+	var logins measured
+	var hashes hashed
+	for range rounds {
+		m, err := r.timed(ctx, "login", r.srv.pid(), workers, ratioSlice, do)
+		if err != nil {
+			return measured{}, hashed{}, err
+		}
+		logins.add(m)
+		hashes.add(hashFor(ctx, workers, ratioSlice))
+	}
+	return logins, hashes, ctx.Err()
 }
 
-// hashCost returns the CPU and wall time per argon2id hash with the
-// server's parameters, computed in this process, while it is otherwise
-// idle, by workers goroutines at once: the login run keeps as many logins
-// in flight, and hashes running side by side share the memory bus and the
-// caches, which costs CPU time that is not the server's doing.
-func hashCost(workers int) (cpu, wall time.Duration) {
+// hashed counts argon2id hashes computed in this process.
+type hashed struct {
+	n    int64
+	cpu  time.Duration
+	wall time.Duration
+}
+
+func (h *hashed) add(o hashed) {
+	h.n += o.n
+	h.cpu += o.cpu
+	h.wall += o.wall
+}
+
+// cpuPer returns the CPU time per hash.
+func (h hashed) cpuPer() time.Duration {
+	if h.n == 0 {
+		return 0
+	}
+	return h.cpu / time.Duration(h.n)
+}
+
+// hashFor computes argon2id hashes with the server's parameters in
+// workers goroutines for about d, and returns how many and the CPU time
+// this process used meanwhile, which includes the garbage collection of
+// the hashes' memory, as the server's does.
+func hashFor(ctx context.Context, workers int, d time.Duration) hashed {
 	p := password.DefaultParams()
 	salt := make([]byte, p.SaltLen)
 	pw := []byte("load-run-password")
-	argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
-	runtime.GC()
+	stop := time.Now().Add(d)
+	var n atomic.Int64
+	var wg sync.WaitGroup
 
 	c0, t0 := selfCPU(), time.Now()
-	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			for range hashSamples {
+			for i := 0; i < maxHashes && ctx.Err() == nil && time.Now().Before(stop); i++ {
 				argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+				n.Add(1)
 			}
 		})
 	}
 	wg.Wait()
-	n := time.Duration(workers * hashSamples)
-	return (selfCPU() - c0) / n, time.Since(t0) / n
+	return hashed{n: n.Load(), cpu: selfCPU() - c0, wall: time.Since(t0)}
 }
 
 // floodResult is the outcome of the login flood.
