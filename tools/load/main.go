@@ -221,9 +221,13 @@ func startTwice(ctx context.Context, cfg serverConfig, rp *report) (*server, err
 }
 
 func startupRow(name string, s startup) row {
+	logged := "no log line"
+	if s.logged >= 0 {
+		logged = "log " + fmtMs(s.logged)
+	}
 	return row{
 		scenario: name,
-		measured: fmt.Sprintf("ready %s (log %s)", fmtMs(s.ready), fmtMs(s.logged)),
+		measured: fmt.Sprintf("ready %s (%s)", fmtMs(s.ready), logged),
 		target:   "<= 300 ms",
 		verdict:  verdict(s.ready <= targetStartup),
 	}
@@ -370,8 +374,9 @@ func (r *run) floodRow(ctx context.Context) error {
 		target:   fmt.Sprintf("<= %s", fmtMiB(budget)),
 		verdict:  verdict(f.peakKiB <= budget),
 	})
-	r.report.note("flood: %s; %.0f answers/s; %d of the 503s said busy", summary(f.stats),
-		f.answerRate(), f.busy)
+	r.report.note("flood: %s; %.0f answers/s, of which %.1f/s were hashed (401); "+
+		"%d of the 503s said busy", summary(f.stats), f.answerRate(),
+		float64(f.codes[401])/f.elapsed.Seconds(), f.busy)
 	r.report.note("flood: RSS %s before, peak %s over %d samples, %s 1 s after; "+
 		"VmHWM (peak over the process's life) %s", fmtMiB(f.beforeKiB), fmtMiB(f.peakKiB),
 		f.samples, fmtMiB(f.afterKiB), fmtMiB(f.hwmKiB))

@@ -16,11 +16,11 @@ import (
 )
 
 const (
-	numUsers    = 4                      // the "handful" of accounts logins use
-	ratioSlice  = 500 * time.Millisecond // one target's turn in a round of the ratio runs
-	warmup      = 500 * time.Millisecond
-	grace       = 5 * time.Second // for requests running when a run ends
-	maxHashes   = 1000            // per goroutine and turn of in-process hashing
+	numUsers   = 4                      // the "handful" of accounts logins use
+	ratioSlice = 500 * time.Millisecond // one turn in the rounds of ratio and login runs
+	warmup     = 500 * time.Millisecond
+	grace      = 5 * time.Second // for requests running when a run ends
+	maxHashes  = 1000            // per goroutine and turn of in-process hashing
 )
 
 // account is a user the run signed up.

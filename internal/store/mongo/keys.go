@@ -22,13 +22,14 @@ type keyDoc struct {
 	RetiredAt *time.Time `bson:"retired_at,omitempty"`
 }
 
-// olderThan matches the keys that sort before k by creation time, then
-// id: the order in which the newest key wins.
-func olderThan(k keyDoc) bson.E {
+// compared matches the keys that sort before k (op "$lt") or after it
+// (op "$gt") by creation time, then id: the order in which the newest key
+// wins.
+func compared(op string, k keyDoc) bson.E {
 	return bson.E{Key: "$or", Value: bson.A{
-		bson.D{{Key: "created_at", Value: bson.D{{Key: "$lt", Value: k.CreatedAt}}}},
+		bson.D{{Key: "created_at", Value: bson.D{{Key: op, Value: k.CreatedAt}}}},
 		bson.D{{Key: "created_at", Value: k.CreatedAt},
-			{Key: "_id", Value: bson.D{{Key: "$lt", Value: k.ID}}}},
+			{Key: "_id", Value: bson.D{{Key: op, Value: k.ID}}}},
 	}}
 }
 
@@ -54,15 +55,15 @@ func (s *Store) AddSigningKey(ctx context.Context, k store.SigningKey) error {
 	retire := func(at time.Time) bson.D {
 		return bson.D{{Key: "$set", Value: bson.D{{Key: "retired_at", Value: at}}}}
 	}
-	older := bson.D{live("retired_at"), olderThan(doc)}
+	older := bson.D{live("retired_at"), compared("$lt", doc)}
 	if _, err := keys.UpdateMany(ctx, older, retire(doc.CreatedAt)); err != nil {
 		return fmt.Errorf("add signing key %q: retire the others: %w", k.ID, s.classify(err))
 	}
 
-	newerFilter := bson.D{live("retired_at"), {Key: "_id", Value: bson.D{{Key: "$ne", Value: k.ID}}}}
-	opts := options.FindOne().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}})
+	newers := bson.D{live("retired_at"), compared("$gt", doc)}
+	newest := bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}
 	var newer keyDoc
-	err := keys.FindOne(ctx, newerFilter, opts).Decode(&newer)
+	err := keys.FindOne(ctx, newers, options.FindOne().SetSort(newest)).Decode(&newer)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil
 	}

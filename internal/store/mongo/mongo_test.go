@@ -29,32 +29,8 @@ func openTemp(tb testing.TB) (*mongo.Store, string) {
 	return s, url
 }
 
-// ferretSkip is the reason to skip the tests that race updates of one
-// document on FerretDB, or "" when the server is a real MongoDB.
-func ferretSkip(t *testing.T) string {
-	t.Helper()
-	server := testdb.ServerURL("mongo")
-	client, err := testdb.ConnectMongo(server)
-	if err != nil {
-		testdb.Missing(t, fmt.Sprintf("MongoDB client for %s: %v", server, err))
-	}
-	defer client.Disconnect(context.Background())
-	var info bson.M
-	cmd := bson.D{{Key: "buildInfo", Value: 1}}
-	if err := client.Database("admin").RunCommand(t.Context(), cmd).Decode(&info); err != nil {
-		testdb.Missing(t, fmt.Sprintf("MongoDB is not reachable at %s (%v): start FerretDB "+
-			"with tools/ferretdb/start.sh or point %s at a server", server, err, testdb.MongoEnv))
-	}
-	if _, ok := info["ferretdbVersion"]; !ok {
-		return ""
-	}
-	return fmt.Sprintf("needs a real MongoDB: the server at %s is FerretDB, whose "+
-		"updates are not atomic under concurrency; point %s at a MongoDB server to run it",
-		server, testdb.MongoEnv)
-}
-
 func TestStore(t *testing.T) {
-	opts := storetest.Options{SkipRaces: ferretSkip(t)}
+	opts := storetest.Options{SkipRaces: testdb.RaceSkipReason(t, "mongo")}
 	storetest.RunWithOptions(t, func(t *testing.T) store.Store {
 		s, _ := openTemp(t)
 		return s
@@ -171,9 +147,7 @@ func TestDefaultDatabase(t *testing.T) {
 // as several instances running "sallyport keys rotate" would: the
 // newest key stays the one active signer.
 func TestConcurrentKeyRotation(t *testing.T) {
-	if reason := ferretSkip(t); reason != "" {
-		t.Skip(reason)
-	}
+	testdb.SkipRaces(t, "mongo")
 	ctx := t.Context()
 	s, _ := openTemp(t)
 	const n = 8

@@ -23,7 +23,8 @@
 //
 // When a server does not answer, the test is skipped with a message that
 // says what to start, unless CI=true, where it fails: CI must not pass by
-// skipping.
+// skipping. Tests that race updates of one record against each other call
+// SkipRaces, which skips them on FerretDB only.
 package testdb
 
 import (
@@ -39,6 +40,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
@@ -255,4 +257,68 @@ func mongoURL(tb testing.TB) string {
 func ConnectMongo(rawURL string) (*mongo.Client, error) {
 	opts := options.Client().ApplyURI(rawURL).SetServerSelectionTimeout(3 * time.Second)
 	return mongo.Connect(opts)
+}
+
+// RaceSkipReason returns why tests that race conditional updates of one
+// record against each other (concurrent refreshes of one token, say)
+// cannot run on the backend's server, or "" when they can. Only FerretDB
+// gives a reason: its updates are not atomic under concurrency, so it
+// would fail such tests for its own sake. A real MongoDB at
+// SALLYPORT_TEST_MONGO_URL runs them.
+func RaceSkipReason(tb testing.TB, backend string) string {
+	tb.Helper()
+	if backend != "mongo" {
+		return ""
+	}
+	server := ServerURL("mongo")
+	p, _ := ferretProbes.LoadOrStore(server, &ferretProbe{})
+	pr := p.(*ferretProbe)
+	pr.once.Do(func() { pr.ferret, pr.err = isFerretDB(server) })
+	if pr.err != nil {
+		Missing(tb, fmt.Sprintf("MongoDB is not reachable at %s (%v): start FerretDB "+
+			"with tools/ferretdb/start.sh or point %s at a server",
+			open.Redact(server), pr.err, MongoEnv))
+	}
+	if !pr.ferret {
+		return ""
+	}
+	return fmt.Sprintf("needs a real MongoDB: the server at %s is FerretDB, whose updates "+
+		"are not atomic under concurrency; point %s at a MongoDB server to run it",
+		open.Redact(server), MongoEnv)
+}
+
+// SkipRaces skips the test when RaceSkipReason gives a reason.
+func SkipRaces(tb testing.TB, backend string) {
+	tb.Helper()
+	if reason := RaceSkipReason(tb, backend); reason != "" {
+		tb.Skip(reason)
+	}
+}
+
+// ferretProbes remembers, per server URL, whether it is FerretDB.
+var ferretProbes sync.Map // string to *ferretProbe
+
+type ferretProbe struct {
+	once   sync.Once
+	ferret bool
+	err    error
+}
+
+// isFerretDB asks the server at rawURL for its build information, which
+// FerretDB marks with a field of its own.
+func isFerretDB(rawURL string) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	client, err := ConnectMongo(rawURL)
+	if err != nil {
+		return false, err
+	}
+	defer client.Disconnect(ctx)
+	var info bson.M
+	cmd := bson.D{{Key: "buildInfo", Value: 1}}
+	if err := client.Database("admin").RunCommand(ctx, cmd).Decode(&info); err != nil {
+		return false, err
+	}
+	_, ferret := info["ferretdbVersion"]
+	return ferret, nil
 }
