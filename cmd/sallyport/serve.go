@@ -37,7 +37,9 @@ func serve(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(e, cfg)
+	lw := newLogWriter(e.stderr)
+	defer lw.Close()
+	log := newLogger(env{stderr: lw}, cfg)
 	metrics := httpapi.NewMetrics()
 	var auditLog *audit.Writer
 	record := func(ev store.AuditEvent) {

@@ -34,8 +34,12 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"user": newUserBody(u)})
+	writeJSON(w, http.StatusOK, meBody{User: newUserBody(u)})
 	return nil
+}
+
+type meBody struct {
+	User userBody `json:"user"`
 }
 
 type sessionBody struct {

@@ -59,7 +59,9 @@ func (p *corsPolicy) apply(w http.ResponseWriter, r *http.Request) bool {
 	if !public && !strings.HasPrefix(path, "/api/") {
 		return false
 	}
-	h.Add("Vary", "Origin")
+	if len(p.allowed) > 0 && !public {
+		h.Add("Vary", "Origin")
+	}
 	origin := r.Header.Get("Origin")
 	preflight := r.Method == http.MethodOptions &&
 		r.Header.Get("Access-Control-Request-Method") != ""
