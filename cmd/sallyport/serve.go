@@ -125,6 +125,7 @@ func serve(ctx context.Context, e env, args []string) error {
 		"rate_limits", limitLabel(cfg),
 		"startup_ms", time.Since(start).Milliseconds(),
 	)
+	lw.flush() // the ready line goes out at once; scripts wait for it
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -91,9 +91,14 @@ func (s *Service) CreateUser(ctx context.Context, addr, pw, role string) (store.
 func (s *Service) Login(ctx context.Context, addr, pw string, c Client) (Grant, error) {
 	u, err := s.checkPassword(ctx, addr, pw)
 	if err != nil {
-		reason := "invalid_credentials"
-		if errors.Is(err, ErrBusy) {
+		reason := "error"
+		switch {
+		case errors.Is(err, ErrInvalidCredentials):
+			reason = "invalid_credentials"
+		case errors.Is(err, ErrBusy):
 			reason = "busy"
+		case errors.Is(err, store.ErrUnavailable):
+			reason = "unavailable"
 		}
 		s.emit(Event{Type: "login_failed", UserID: u.ID, Reason: reason, Client: c})
 		return Grant{}, err

@@ -95,7 +95,8 @@ func (c *Config) Bind(fs *flag.FlagSet) *string {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir,
 		"directory for the SQLite database and the master key file")
 	fs.StringVar(&c.DB, "db", c.DB,
-		"store URL: a file path or sqlite://PATH (default: sallyport.db in the data dir)")
+		"store URL: a file path or sqlite://PATH (default: sallyport.db in the data dir), "+
+			"postgres://... or mongodb://...")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL,
 		"URL clients use to reach the server; the token issuer (default http://<addr>)")
 	fs.StringVar(&c.Audience, "audience", c.Audience, "aud claim of access tokens")

@@ -189,7 +189,7 @@ func newServer(t testing.TB, opts ...option) *testServer {
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	metrics := httpapi.NewMetrics()
 	svc, err := auth.New(sc.cfg, st, sc.hasher,
-		auth.WithClock(sc.clock.Now), auth.WithEvents(httpapi.EventSink(log, metrics)))
+		auth.WithClock(sc.clock.Now), auth.WithEvents(httpapi.EventSink(log, metrics, nil)))
 	if err != nil {
 		st.Close()
 		hs.Close()

@@ -107,10 +107,10 @@ func (l *limits) loginAttempt(ctx context.Context, ip, email string) error {
 }
 
 // loginDone settles the counters after the password check: a success
-// clears the account and takes back the address's count; so does a
-// failure that was no guess (the server was busy).
+// clears the account and takes back the address's count; a failure that
+// was no wrong guess (the server busy, the store down) is taken back.
 func (l *limits) loginDone(ctx context.Context, ip, email string, err error) {
-	if err != nil && !errors.Is(err, auth.ErrBusy) && !errors.Is(err, auth.ErrAccountDisabled) {
+	if errors.Is(err, auth.ErrInvalidCredentials) {
 		return
 	}
 	if l.account != nil {

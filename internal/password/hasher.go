@@ -48,8 +48,10 @@ type Hasher struct {
 }
 
 // NewHasher returns a Hasher that makes new hashes with p and runs at most
-// budgetBytes/(p.Memory KiB) argon2id computations at once, and always at
-// least one. A caller waits up to maxWait for a free slot before getting
+// budgetBytes/(2 * p.Memory KiB) argon2id computations at once, and always
+// at least one. Each hash counts twice its memory because Go's collector
+// lets the heap grow to about twice the live memory before reclaiming it,
+// and the budget is meant to bound the process, not just the live hashes. A caller waits up to maxWait for a free slot before getting
 // [ErrBusy]; if maxWait is not positive, callers never wait. At most 64
 // callers per slot may wait; the next gets ErrBusy at once.
 //
@@ -59,7 +61,7 @@ func NewHasher(p Params, budgetBytes int64, maxWait time.Duration) *Hasher {
 	if err := p.Validate(); err != nil {
 		panic("password: NewHasher: " + err.Error())
 	}
-	slots := budgetBytes / (int64(p.Memory) * 1024)
+	slots := budgetBytes / (2 * int64(p.Memory) * 1024)
 	slots = max(1, min(slots, maxSlots))
 
 	h := &Hasher{

@@ -20,7 +20,7 @@ var testParams = Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32
 // concurrent hashes.
 func newTestHasher(t testing.TB, slots int, maxWait time.Duration) *Hasher {
 	t.Helper()
-	return NewHasher(testParams, int64(slots)*int64(testParams.Memory)*1024, maxWait)
+	return NewHasher(testParams, 2*int64(slots)*int64(testParams.Memory)*1024, maxWait)
 }
 
 func TestHashVerifyRoundTrip(t *testing.T) {
@@ -270,7 +270,7 @@ func TestVerifyMalformed(t *testing.T) {
 // memory or time are refused before any work is done: the test would run
 // out of memory or time otherwise.
 func TestVerifyHostileParams(t *testing.T) {
-	h := NewHasher(DefaultParams(), 64<<20, time.Minute) // 3 slots
+	h := NewHasher(DefaultParams(), 64<<20, time.Minute) // 1 slot (each hash counts twice)
 	const salt, key = "c29tZXNhbHRzb21lc2FsdA", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY"
 	tests := []struct{ name, params string }{
 		{"max memory", "m=4294967295,t=2,p=1"},

@@ -230,7 +230,10 @@ func (in *instance) restart(t testing.TB, args ...string) {
 	t.Helper()
 	in.checkHealth(t)
 	in.checkLog(t, in.stop(t))
-	in.launch(t, args)
+	// The same address keeps the issuer, so tokens stay valid.
+	if err := in.try(in.Addr, args); err != nil {
+		t.Fatalf("restart sallyport serve %v on %s: %v", args, in.Addr, err)
+	}
 }
 
 // finish stops the server at the end of a test and checks what it left.
