@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -37,6 +38,7 @@ func serve(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	limitMemory(e, cfg)
 	lw := newLogWriter(e.stderr)
 	defer lw.Close()
 	log := newLogger(env{stderr: lw}, cfg)
@@ -186,4 +188,16 @@ func pruneAudit(ctx context.Context, p *parts, retention time.Duration, log *slo
 		case <-time.After(time.Hour):
 		}
 	}
+}
+
+// limitMemory sets the Go runtime's soft memory limit to the hash budget
+// plus 64 MiB, unless GOMEMLIMIT says otherwise. Argon2id allocates its
+// memory afresh for every hash; without a limit the collector lets the
+// heap run to about twice the live size, so a login flood would take the
+// process well past the budget the operator set.
+func limitMemory(e env, cfg config.Config) {
+	if e.getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(int64(cfg.HashMemoryMiB+64) << 20)
 }

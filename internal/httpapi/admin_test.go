@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sallyport/sallyport/internal/audit"
 	"github.com/sallyport/sallyport/internal/store"
 )
 
@@ -16,6 +17,7 @@ type auditJSON struct {
 		Time   string `json:"time"`
 		Type   string `json:"type"`
 		UserID string `json:"user_id"`
+		Reason string `json:"reason"`
 	} `json:"events"`
 	Next string `json:"next"`
 }
@@ -38,14 +40,17 @@ func TestAdminAudit(t *testing.T) {
 	user := ts.signup(t, uniqueEmail("plain"))
 	admin := ts.admin(t)
 
-	base := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
+	// Five seeded events, numbered 1 to 5 in the reason, a minute apart
+	// on a day long before the events the requests above record.
+	base := time.Date(2020, 1, 2, 3, 0, 0, 0, time.UTC)
 	for i := range 5 {
 		uid := user.UserID
 		if i%2 == 1 {
 			uid = admin.UserID
 		}
-		e := store.AuditEvent{ID: fmt.Sprintf("%020d-x", i+1), Time: base.Add(time.Duration(i) *
-			time.Minute), Type: "login", UserID: uid, IP: "127.0.0.1"}
+		at := base.Add(time.Duration(i) * time.Minute)
+		e := store.AuditEvent{ID: audit.NewID(at), Time: at, Type: "seeded", UserID: uid,
+			Reason: fmt.Sprint(i + 1), IP: "127.0.0.1"}
 		if err := ts.Store.AppendAudit(ctx, e); err != nil {
 			t.Fatal(err)
 		}
@@ -62,8 +67,8 @@ func TestAdminAudit(t *testing.T) {
 	ids := func(a auditJSON) []string {
 		var out []string
 		for _, e := range a.Events {
-			if e.Type == "login" && len(e.ID) == 22 {
-				out = append(out, e.ID[19:20])
+			if e.Type == "seeded" {
+				out = append(out, e.Reason)
 			}
 		}
 		return out
@@ -75,9 +80,9 @@ func TestAdminAudit(t *testing.T) {
 	}{
 		{"all", "", "54321"},
 		{"one user", "?user_id=" + user.UserID, "531"},
-		{"since", "?since=2026-01-02T03:02:00Z", "543"},
-		{"until", "?until=2026-01-02T03:02:00Z", "21"},
-		{"limit", "?limit=2", "54"},
+		{"since", "?since=2020-01-02T03:02:00Z&until=2021-01-01T00:00:00Z", "543"},
+		{"until", "?until=2020-01-02T03:02:00Z", "21"},
+		{"limit", "?limit=2&until=2021-01-01T00:00:00Z", "54"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,17 +95,35 @@ func TestAdminAudit(t *testing.T) {
 	}
 	t.Run("paging", func(t *testing.T) {
 		var all []string
-		q := "?limit=2&until=2026-01-02T04:00:00Z"
+		q := "?limit=2&until=2021-01-01T00:00:00Z"
 		for range 5 {
 			a := audit(t, q)
 			all = append(all, ids(a)...)
 			if a.Next == "" {
 				break
 			}
-			q = "?limit=2&until=2026-01-02T04:00:00Z&before=" + a.Next
+			q = "?limit=2&until=2021-01-01T00:00:00Z&before=" + a.Next
 		}
 		if got := fmt.Sprint(all); got != fmt.Sprint(splitDigits("54321")) {
 			t.Errorf("paged through %s, want all five newest first", got)
+		}
+	})
+
+	t.Run("auth events are recorded", func(t *testing.T) {
+		// The audit writer stores events in the background.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			types := map[string]bool{}
+			for _, e := range audit(t, "?user_id="+admin.UserID).Events {
+				types[e.Type] = true
+			}
+			if types["signup"] && types["role_changed"] && types["login"] {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("got event types %v, want signup, role_changed and login", types)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	})
 

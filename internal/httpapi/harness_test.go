@@ -16,10 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sallyport/sallyport/internal/audit"
 	"github.com/sallyport/sallyport/internal/auth"
 	"github.com/sallyport/sallyport/internal/config"
 	"github.com/sallyport/sallyport/internal/httpapi"
 	"github.com/sallyport/sallyport/internal/password"
+	"github.com/sallyport/sallyport/internal/ratelimit"
 	"github.com/sallyport/sallyport/internal/store/sqlite"
 )
 
@@ -80,6 +82,7 @@ type serverConfig struct {
 	hasher    *password.Hasher
 	noSpec    bool // skip the OpenAPI check of responses (fuzzing, benchmarks)
 	origins   []string
+	limits    *httpapi.LimitPolicy // nil: no abuse limits
 }
 
 // option changes how newServer builds a server.
@@ -111,6 +114,9 @@ func withHasher(h *password.Hasher) option { return func(c *serverConfig) { c.ha
 // withCORS allows pages of the origins to call the API with credentials.
 func withCORS(origins ...string) option { return func(c *serverConfig) { c.origins = origins } }
 
+// withLimits turns on the abuse limits, kept in memory.
+func withLimits(p httpapi.LimitPolicy) option { return func(c *serverConfig) { c.limits = &p } }
+
 // withoutSpecCheck turns off the OpenAPI check of every response.
 func withoutSpecCheck() option { return func(c *serverConfig) { c.noSpec = true } }
 
@@ -127,6 +133,7 @@ type testServer struct {
 	Handler *httpapi.Server
 	Logs    *syncBuffer
 	Client  *http.Client
+	Audit   *audit.Writer
 
 	srv    *httptest.Server
 	noSpec bool
@@ -188,17 +195,26 @@ func newServer(t testing.TB, opts ...option) *testServer {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	metrics := httpapi.NewMetrics()
-	svc, err := auth.New(sc.cfg, st, sc.hasher,
-		auth.WithClock(sc.clock.Now), auth.WithEvents(httpapi.EventSink(log, metrics, nil)))
-	if err != nil {
+	auditLog := audit.New(st, audit.Options{Now: sc.clock.Now})
+	fail := func(format string, args ...any) {
+		auditLog.Close(ctx)
 		st.Close()
 		hs.Close()
-		t.Fatalf("new service: %v", err)
+		t.Fatalf(format, args...)
+	}
+	svc, err := auth.New(sc.cfg, st, sc.hasher, auth.WithClock(sc.clock.Now),
+		auth.WithEvents(httpapi.EventSink(log, metrics, auditLog.Record)))
+	if err != nil {
+		fail("new service: %v", err)
 	}
 	if err := svc.Start(ctx); err != nil {
-		st.Close()
-		hs.Close()
-		t.Fatalf("start service: %v", err)
+		fail("start service: %v", err)
+	}
+	var limitStore ratelimit.Store
+	if sc.limits != nil {
+		limitStore = ratelimit.NewMemory(0)
+	} else {
+		sc.limits = &httpapi.LimitPolicy{}
 	}
 	h, err := httpapi.New(httpapi.Options{
 		Service:      svc,
@@ -207,11 +223,11 @@ func newServer(t testing.TB, opts ...option) *testServer {
 		SecureCookie: secure,
 		Metrics:      metrics,
 		CORSOrigins:  sc.origins,
+		Limits:       *sc.limits,
+		LimitStore:   limitStore,
 	})
 	if err != nil {
-		st.Close()
-		hs.Close()
-		t.Fatalf("new server: %v", err)
+		fail("new server: %v", err)
 	}
 	hs.Config.Handler = h
 	hs.Start()
@@ -228,6 +244,7 @@ func newServer(t testing.TB, opts ...option) *testServer {
 		Handler: h,
 		Logs:    logs,
 		Client:  newClient(),
+		Audit:   auditLog,
 		srv:     hs,
 		noSpec:  sc.noSpec,
 		cfg:     sc.cfg,
@@ -269,6 +286,9 @@ func (ts *testServer) restart(t testing.TB, opts ...option) *testServer {
 func (ts *testServer) Close() {
 	ts.srv.Close()
 	ts.Client.CloseIdleConnections()
+	if ts.Audit != nil {
+		ts.Audit.Close(context.Background())
+	}
 	ts.Store.Close()
 }
 

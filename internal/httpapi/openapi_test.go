@@ -420,11 +420,10 @@ func noteCode(r response) {
 	}
 }
 
-// unreachableCodes are catalogue codes the core server cannot produce:
-// rate limiting is not wired into the server yet, and an internal error
-// needs a bug.
+// unreachableCodes are catalogue codes the server cannot produce: an
+// internal error needs a bug.
 var unreachableCodes = map[string]bool{
-	"too_many_attempts": true, "internal_error": true,
+	"internal_error": true,
 }
 
 // TestMain checks, after a full run of the tests, that every error code

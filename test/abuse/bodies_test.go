@@ -138,7 +138,7 @@ func malformedBodies() []malformed {
 func TestMalformedBodies(t *testing.T) {
 	t.Parallel()
 	// Limits off, so that each body reaches the deepest code it can.
-	in := startServer(t, "--rate-limit=false")
+	in := startServer(t, "--rate-limit=false", "--log-level", "debug")
 	addr := uniqueEmail("owner")
 	pw := in.password("owner")
 	owner := in.signup(t, addr, pw)

@@ -118,7 +118,7 @@ func edit(claims map[string]any, edits map[string]any) map[string]any {
 // 401 token_invalid with the RFC 6750 header, never another code.
 func TestHostileTokens(t *testing.T) {
 	t.Parallel()
-	in := startServer(t)
+	in := startServer(t, "--log-level", "debug")
 	victim := in.signup(t, uniqueEmail("victim"), in.password("victim"))
 	kid, key := in.signingKey(t)
 
