@@ -254,7 +254,10 @@ func TestMigrate(t *testing.T) {
 		{args: []string{"migrate", "--access-ttl", "soon"}, errText: "invalid value"},
 	})
 	_, _, err := c.run(t, "", "migrate", "--db", "postgres://u:secret@127.0.0.1:1/db")
-	if err != nil && strings.Contains(err.Error(), "secret") {
+	switch {
+	case err == nil:
+		t.Error("migrate on an unreachable PostgreSQL: got no error")
+	case strings.Contains(err.Error(), "secret"):
 		t.Errorf("the error shows the store password: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(c.dir, "sallyport.db")); err != nil {
@@ -421,6 +424,20 @@ func TestServe(t *testing.T) {
 		t.Errorf("user list after serve: %v\n%s", err, stdout)
 	}
 	login(t, c, "serve@example.com", "correct horse battery")
+
+	// The server recorded the sign-up and the login in the audit log.
+	c.play(t, []step{
+		{args: []string{"audit"}, out: `(?s)^TIME +EVENT +USER +SESSION +REASON +IP\n.*` +
+			`\S+Z +login +[A-Z2-7]+ +[A-Z2-7]+ +- +127\.0\.0\.1\n.*` +
+			`\S+Z +signup +[A-Z2-7]+ +[A-Z2-7]+ +- +127\.0\.0\.1\n`},
+		{args: []string{"audit", "--user", "serve@example.com", "--limit", "1"},
+			out: `^TIME.*\n\S+Z +login .*\n$`},
+		{args: []string{"audit", "--since", "1h", "--until", "2000-01-01T00:00:00Z"},
+			out: `^TIME +EVENT +USER +SESSION +REASON +IP\n$`},
+		{args: []string{"audit", "--user", "nobody@example.com"}, errText: "not found"},
+		{args: []string{"audit", "--limit", "0"}, errText: "--limit"},
+		{args: []string{"audit", "--since", "last week"}, errText: "--since"},
+	})
 }
 
 func TestServeBadSettings(t *testing.T) {

@@ -8,6 +8,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // maxBody is the largest request body any endpoint reads.
@@ -46,6 +49,9 @@ func decodeJSON(body []byte, v any) error {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return errMsg("invalid_request", "the request body must be a JSON object")
 	}
+	if err := checkText(trimmed); err != nil {
+		return err
+	}
 	err := json.Unmarshal(trimmed, v)
 	var typeErr *json.UnmarshalTypeError
 	switch {
@@ -56,6 +62,46 @@ func decodeJSON(body []byte, v any) error {
 		return errMsg("invalid_request", "the request body is not valid JSON")
 	}
 	return nil
+}
+
+// checkText refuses what encoding/json would quietly turn into U+FFFD:
+// bytes that are not UTF-8, and \u escapes of lone surrogates. Either
+// would carry a garbled string into, say, a new account's email address.
+// Other faults are left to json.Unmarshal.
+func checkText(body []byte) error {
+	if !utf8.Valid(body) {
+		return errMsg("invalid_request", "the request body is not valid UTF-8")
+	}
+	lone := errMsg("invalid_request", "the request body escapes a lone UTF-16 surrogate")
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' {
+			continue
+		}
+		i++ // the escaped character, which may itself be a backslash
+		r, ok := escapedRune(body[i:])
+		switch {
+		case !ok || !utf16.IsSurrogate(r):
+		case r >= 0xDC00: // a low surrogate with no high one before it
+			return lone
+		default: // a high surrogate: a low one must follow
+			low, ok := escapedRune(body[min(i+6, len(body)):])
+			if !ok || low < 0xDC00 || low > 0xDFFF || body[i+5] != '\\' {
+				return lone
+			}
+			i += 6
+		}
+	}
+	return nil
+}
+
+// escapedRune reads the rune of a "u" and four hex digits, the rest of a
+// \u escape.
+func escapedRune(b []byte) (rune, bool) {
+	if len(b) < 5 || b[0] != 'u' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[1:5]), 16, 32)
+	return rune(n), err == nil
 }
 
 // required reports the first empty field among name/value pairs.

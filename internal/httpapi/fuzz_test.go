@@ -3,12 +3,14 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/sallyport/sallyport/internal/auth"
+	"github.com/sallyport/sallyport/internal/httpapi"
 )
 
 // The fuzz targets send arbitrary bodies (and Authorization headers)
@@ -144,4 +146,50 @@ func FuzzAccessToken(f *testing.F) {
 			t.Fatalf("got %d %s, want 200 or 401", rec.Code, rec.Body)
 		}
 	})
+}
+
+// FuzzCheckText checks the guard in front of json.Unmarshal: a body it
+// lets through never decodes to a string with U+FFFD unless the body
+// wrote U+FFFD itself.
+func FuzzCheckText(f *testing.F) {
+	for _, s := range []string{`{"a":"\ud83d\ude00"}`, `{"a":"\ud800"}`, `{"a":"\\ud800"}`,
+		"{\"a\":\"\xff\"}", `{"\udc00":1}`, `{"a":"\ufffd"}`, `["\ud800\udbff"]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if httpapi.CheckText(body) != nil {
+			return
+		}
+		var v any
+		if json.Unmarshal(body, &v) != nil {
+			return
+		}
+		wrote := bytes.Contains(body, []byte("\uFFFD")) ||
+			bytes.Contains(bytes.ToLower(body), []byte(`\ufffd`))
+		if !wrote && containsReplacement(v) {
+			t.Fatalf("body %q passed the check but decodes to U+FFFD: %#v", body, v)
+		}
+	})
+}
+
+// containsReplacement reports whether any string in v, keys included,
+// holds U+FFFD.
+func containsReplacement(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.ContainsRune(v, '\uFFFD')
+	case []any:
+		for _, e := range v {
+			if containsReplacement(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if strings.ContainsRune(k, '\uFFFD') || containsReplacement(e) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -49,6 +49,11 @@ func TestRequestBodies(t *testing.T) {
 		{"form", `email=a`, "application/x-www-form-urlencoded", "unsupported_media_type"},
 		{"bad media type", `{}`, "application/json; ;", "unsupported_media_type"},
 		{"over 1 MiB", `{"x":"` + strings.Repeat("a", 1<<20) + `"}`, "", "payload_too_large"},
+		{"invalid UTF-8", "{\"x\":\"\xff\xfe\"}", "", "invalid_request"},
+		{"lone high surrogate", `{"x":"\ud800"}`, "", "invalid_request"},
+		{"lone low surrogate", `{"x":"a\udc00"}`, "", "invalid_request"},
+		{"high surrogate, then no low", `{"x":"\ud83d\u0041"}`, "", "invalid_request"},
+		{"surrogate as a key", `{"\udfff":1}`, "", "invalid_request"},
 	}
 	for _, ep := range endpoints {
 		cases := bodies
@@ -75,6 +80,20 @@ func TestRequestBodies(t *testing.T) {
 		body := head + strings.Repeat("a", 1<<20-len(head)-len(tail)) + tail
 		r := ts.do(t, request{method: "POST", path: "/api/auth/signup", body: body})
 		r.wantError(t, "invalid_email")
+	})
+	t.Run("text that is not garbled is accepted", func(t *testing.T) {
+		bodies := []string{
+			`{"email":"` + uniqueEmail("pair") + `","password":"pass \ud83d\ude00 word"}`,
+			`{"email":"` + uniqueEmail("slash") + `","password":"back\\ud800slash"}`,
+			`{"email":"` + uniqueEmail("plain") + `","password":"plain \u00e9\u00e9 ` +
+				"\xf0\x9f\x98\x80" + `"}`,
+		}
+		for _, b := range bodies {
+			r := ts.do(t, request{method: "POST", path: "/api/auth/signup", body: b})
+			if r.Status != http.StatusCreated {
+				t.Errorf("body %s: got %d %s, want 201", b, r.Status, r.Body)
+			}
+		}
 	})
 	t.Run("charset parameter accepted", func(t *testing.T) {
 		r := ts.do(t, request{method: "POST", path: "/api/auth/login",

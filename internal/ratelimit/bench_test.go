@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -75,5 +76,14 @@ func BenchmarkLimiterAllow(b *testing.B) {
 func BenchmarkAccountKey(b *testing.B) {
 	for b.Loop() {
 		AccountKey("Bob.Example@Example.COM")
+	}
+}
+
+// BenchmarkAccountKeyHostile measures the key of a login body's worth of
+// combining marks, which must cost far less than a password hash.
+func BenchmarkAccountKeyHostile(b *testing.B) {
+	hostile := strings.Repeat("e\u0301\u0327", (1<<20)/5)
+	for b.Loop() {
+		AccountKey(hostile)
 	}
 }

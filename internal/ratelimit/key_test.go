@@ -20,6 +20,10 @@ func TestAccountKeyMergesVariants(t *testing.T) {
 		{"sharp s", "stra\u00dfe@example.com", "strasse@example.com"},
 		{"Greek capitals", "\u03a3\u039f\u03a6\u0399\u0391@x.gr",
 			"\u03c3\u03bf\u03c6\u03b9\u03b1@x.gr"},
+		{"a megabyte of padding", strings.Repeat(" ", 1<<20) + "\u212Aim@example.com\n",
+			"kim@example.com"},
+		{"longest address", strings.Repeat("\uff42", 63) + "@" + strings.Repeat("x", 60),
+			strings.Repeat("b", 63) + "@" + strings.Repeat("X", 60)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -37,6 +41,9 @@ func TestAccountKeyKeepsAddressesApart(t *testing.T) {
 		{"other domain", "bob@example.com", "bob@example.org"},
 		{"accent", "elise@example.com", "\u00e9lise@example.com"},
 		{"plus tag", "bob+x@example.com", "bob@example.com"},
+		// Past 254 bytes no account matches, and input is not normalized.
+		{"too long to be an address", strings.Repeat("b", 255) + "@x.io",
+			strings.Repeat("B", 255) + "@x.io"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

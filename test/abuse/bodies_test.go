@@ -85,9 +85,9 @@ func malformedBodies() []malformed {
 		{"nested junk", `{"email": "junk10@example.com", "password": {"a": [1, {"b": [null,
 			true, {"c": ["d", {"e": {}}]}]}]}, "refresh_token": [[[{}]]],
 			"current_password": {"x": [[]]}, "scope": [{"y": null}]}`, ""},
-		{"NUL byte, escaped", `{"email": "junk11\u0000@example.com", "password": "long\u0000enough pw",
-			"refresh_token": "\u0000", "current_password": "\u0000", "new_password": "\u0000",
-			"scope": "local\u0000"}`, ""},
+		{"NUL byte, escaped", `{"email": "junk11\u0000@example.com",
+			"password": "long\u0000enough pw", "refresh_token": "\u0000",
+			"current_password": "\u0000", "new_password": "\u0000", "scope": "local\u0000"}`, ""},
 		{"NUL byte, raw", "{\"email\": \"junk12\x00@example.com\", \"password\": \"x\x00\"}", ""},
 		{"invalid UTF-8", "{\"email\": \"junk13\xff\xfe@example.com\", \"password\": " +
 			"\"long enough \xc3\x28\", \"refresh_token\": \"\xff\", \"current_password\": " +
@@ -180,7 +180,7 @@ func TestMalformedBodies(t *testing.T) {
 	if strings.Contains(users, "junk") {
 		t.Errorf("a refused sign-up left a user:\n%s", users)
 	}
-	if n := len(regexp.MustCompile(`(?m)^[A-Z2-7]{26} `).FindAllString(users, -1)); n != 1 {
+	if n := countUsers(users); n != 1 {
 		t.Errorf("got %d users, want only the owner:\n%s", n, users)
 	}
 	r := in.do(t, call{method: "GET", path: "/api/auth/sessions", token: owner.Access})
@@ -207,3 +207,8 @@ func checkRefused(t *testing.T, e endpoint, r reply) {
 		t.Errorf("%s: got %d %.300s, want a 4xx", what, r.Status, r.Body)
 	}
 }
+
+var userRow = regexp.MustCompile(`(?m)^[A-Z2-7]{26} `)
+
+// countUsers counts the rows of `sallyport user list` output.
+func countUsers(list string) int { return len(userRow.FindAllString(list, -1)) }

@@ -81,9 +81,10 @@ func TestCORSReflection(t *testing.T) {
 					header: map[string]string{"Origin": origin}})
 				checkAllowed(t, r, origin, p.method+" "+p.path)
 				r = in.do(t, call{method: "OPTIONS", path: p.path, header: map[string]string{
-					"Origin":                         origin,
-					"Access-Control-Request-Method":  p.method,
-					"Access-Control-Request-Headers": "authorization, content-type, x-requested-with",
+					"Origin":                        origin,
+					"Access-Control-Request-Method": p.method,
+					"Access-Control-Request-Headers": "authorization, content-type, " +
+						"x-requested-with",
 				}})
 				checkAllowed(t, r, origin, "preflight "+p.path)
 				if r.Status != http.StatusNoContent && r.Status != http.StatusOK {

@@ -1,0 +1,4 @@
+package httpapi
+
+// CheckText exposes checkText to the external tests.
+var CheckText = checkText
