@@ -53,10 +53,11 @@ func auditCmd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tEVENT\tUSER\tSESSION\tREASON\tIP")
+	fmt.Fprintln(tw, "TIME\tEVENT\tUSER\tSESSION\tREASON\tIP\tUSER AGENT")
 	for _, ev := range events {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ev.Time.UTC().Format(time.RFC3339),
-			ev.Type, dash(ev.UserID), dash(ev.SessionID), dash(ev.Reason), dash(ev.IP))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.Time.UTC().Format(time.RFC3339),
+			ev.Type, dash(ev.UserID), dash(ev.SessionID), dash(ev.Reason), dash(ev.IP),
+			dash(strings.ReplaceAll(ev.UserAgent, "\t", " ")))
 	}
 	return tw.Flush()
 }

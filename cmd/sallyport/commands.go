@@ -78,12 +78,20 @@ func cliParts(ctx context.Context, e env, name string, args []string,
 			log.Warn("audit event not stored", "event", a.Type, "err", err)
 		}
 	}
-	p, err := assemble(ctx, e, cfg, log, withEvents(sink))
+	p, err := assemble(ctx, e, cfg, log, false, withEvents(sink))
 	if err != nil {
 		return nil, err
 	}
 	st = p.store
+	p.record = sink
 	return p, nil
+}
+
+// sinkEvent records an event that no service call emits for the command.
+func sinkEvent(_ context.Context, p *parts, ev auth.Event) {
+	if p.record != nil {
+		p.record(ev)
+	}
 }
 
 func userCmd(ctx context.Context, e env, args []string) error {
@@ -118,6 +126,7 @@ func userCmd(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("create user: %w", err)
 		}
+		sinkEvent(ctx, p, auth.Event{Type: "user_created", UserID: u.ID, Reason: "role " + role})
 		fmt.Fprintf(e.stdout, "created user %s %s role=%s\n", u.ID, u.Email, u.Role)
 	case "list":
 		users, err := svc.ListUsers(ctx)

@@ -191,15 +191,32 @@ func TestUserCommands(t *testing.T) {
 
 func TestKeysCommands(t *testing.T) {
 	c := newCLI(t)
-	stdout, _, err := c.run(t, "", "keys", "list")
+	// Looking writes nothing: only serve and keys rotate make keys, so a
+	// read-only command can never change the server's signer.
+	stdout, _, err := c.run(t, "", "keys", "list", "--signing-alg", "EdDSA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(stdout) != "KID  ALG  STATE  CREATED  RETIRED" {
+		t.Fatalf("keys list on a fresh dir: got\n%s\nwant only the header", stdout)
+	}
+	stdout, _, err = c.run(t, "", "keys", "rotate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := regexp.MustCompile(`^new signing key (\S+) \(ES256\)`).FindStringSubmatch(stdout)[1]
+	if _, _, err := c.run(t, "", "user", "list", "--signing-alg", "EdDSA"); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, err = c.run(t, "", "keys", "list")
 	if err != nil {
 		t.Fatal(err)
 	}
 	rows := strings.Split(strings.TrimSpace(stdout), "\n")
 	if len(rows) != 2 || !regexp.MustCompile(`^\S+ +ES256 +active +\S+ +-$`).MatchString(rows[1]) {
-		t.Fatalf("keys list on a fresh dir: got\n%s\nwant one active ES256 key", stdout)
+		t.Fatalf("keys list after user list with another alg: got\n%s\nwant %s active", stdout,
+			first)
 	}
-	first := strings.Fields(rows[1])[0]
 
 	stdout, _, err = c.run(t, "", "keys", "rotate")
 	if err != nil {
@@ -427,13 +444,14 @@ func TestServe(t *testing.T) {
 
 	// The server recorded the sign-up and the login in the audit log.
 	c.play(t, []step{
-		{args: []string{"audit"}, out: `(?s)^TIME +EVENT +USER +SESSION +REASON +IP\n.*` +
-			`\S+Z +login +[A-Z2-7]+ +[A-Z2-7]+ +- +127\.0\.0\.1\n.*` +
-			`\S+Z +signup +[A-Z2-7]+ +[A-Z2-7]+ +- +127\.0\.0\.1\n`},
+		{args: []string{"audit"},
+			out: `(?s)^TIME +EVENT +USER +SESSION +REASON +IP +USER AGENT\n.*` +
+				`\S+Z +login +[A-Z2-7]+ +[A-Z2-7]+ +- +127\.0\.0\.1 +Go-http-client\S*\n.*` +
+				`\S+Z +signup +[A-Z2-7]+ +[A-Z2-7]+ +- +127\.0\.0\.1 +Go-http-client\S*\n`},
 		{args: []string{"audit", "--user", "serve@example.com", "--limit", "1"},
 			out: `^TIME.*\n\S+Z +login .*\n$`},
 		{args: []string{"audit", "--since", "1h", "--until", "2000-01-01T00:00:00Z"},
-			out: `^TIME +EVENT +USER +SESSION +REASON +IP\n$`},
+			out: `^TIME +EVENT +USER +SESSION +REASON +IP +USER AGENT\n$`},
 		{args: []string{"audit", "--user", "nobody@example.com"}, errText: "not found"},
 		{args: []string{"audit", "--limit", "0"}, errText: "--limit"},
 		{args: []string{"audit", "--since", "last week"}, errText: "--since"},

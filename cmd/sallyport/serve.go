@@ -44,13 +44,18 @@ func serve(ctx context.Context, e env, args []string) error {
 	log := newLogger(env{stderr: lw}, cfg)
 	metrics := httpapi.NewMetrics()
 	var auditLog *audit.Writer
+	var early []store.AuditEvent
 	record := func(ev store.AuditEvent) {
-		// The first key, made while assembling, predates the writer.
-		if auditLog != nil {
-			auditLog.Record(ev)
+		// Events of start-up (a first or changed key) come before the
+		// writer exists; they wait for it, on this one goroutine.
+		if auditLog == nil {
+			ev.Time = time.Now()
+			early = append(early, ev)
+			return
 		}
+		auditLog.Record(ev)
 	}
-	p, err := assemble(ctx, e, cfg, log,
+	p, err := assemble(ctx, e, cfg, log, true,
 		withEvents(httpapi.EventSink(log, metrics, record)))
 	if err != nil {
 		return err
@@ -60,6 +65,9 @@ func serve(ctx context.Context, e env, args []string) error {
 	auditLog = audit.New(p.store, audit.Options{OnError: func(ev store.AuditEvent, err error) {
 		log.Warn("audit event not stored", "event", ev.Type, "err", err)
 	}})
+	for _, ev := range early {
+		auditLog.Record(ev)
+	}
 	defer func() {
 		flush, done := context.WithTimeout(context.Background(), 5*time.Second)
 		defer done()
@@ -174,8 +182,10 @@ func limitLabel(cfg config.Config) string {
 	return "memory"
 }
 
-// pruneAudit enforces the audit retention at start and every hour.
+// pruneAudit enforces the audit retention at start and then every hour,
+// or every retention period when that is shorter.
 func pruneAudit(ctx context.Context, p *parts, retention time.Duration, log *slog.Logger) {
+	every := min(time.Hour, max(retention, time.Second))
 	for {
 		if n, err := p.svc.PruneAudit(ctx, retention); err != nil {
 			log.Warn("audit pruning failed", "err", err)
@@ -185,7 +195,7 @@ func pruneAudit(ctx context.Context, p *parts, retention time.Duration, log *slo
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(time.Hour):
+		case <-time.After(every):
 		}
 	}
 }

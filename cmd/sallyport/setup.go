@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -44,8 +47,10 @@ func openStore(ctx context.Context, dbURL string) (store.Store, string, error) {
 }
 
 // masterKey reads SALLYPORT_MASTER_KEY or, when it is unset, the key file
-// in the data dir, creating it on first use.
-func masterKey(e env, cfg config.Config, log *slog.Logger) ([]byte, error) {
+// in the data dir, creating it on first use: only when the store holds no
+// sealed keys yet, since a new master key could not open them.
+func masterKey(ctx context.Context, e env, cfg config.Config, st store.Store,
+	log *slog.Logger) ([]byte, error) {
 	if v := e.getenv("SALLYPORT_MASTER_KEY"); v != "" {
 		k, err := token.ParseMasterKey(v)
 		if err != nil {
@@ -54,6 +59,17 @@ func masterKey(e env, cfg config.Config, log *slog.Logger) ([]byte, error) {
 		return k, nil
 	}
 	path := filepath.Join(cfg.DataDir, "master.key")
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		keys, err := st.ListKeys(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("master key: %w", err)
+		}
+		if len(keys) > 0 {
+			return nil, fmt.Errorf("the store holds signing keys sealed with a master key, "+
+				"but SALLYPORT_MASTER_KEY is unset and %s does not exist: set the variable "+
+				"or restore the file", path)
+		}
+	}
 	k, created, err := token.LoadOrCreateMasterKeyFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
@@ -72,18 +88,22 @@ type parts struct {
 	label  string
 	hasher *password.Hasher
 	svc    *auth.Service
+	// record, when set, writes an auth event to the audit log.
+	record func(auth.Event)
 }
 
 // assemble opens the store and builds the service; the caller closes the
-// store.
-func assemble(ctx context.Context, e env, cfg config.Config, log *slog.Logger,
+// store. With serving set it also makes the first signing key (or a new
+// one when --signing-alg changed) and cleans up; other commands only read.
+func assemble(ctx context.Context, e env, cfg config.Config, log *slog.Logger, serving bool,
 	opts ...auth.Option) (*parts, error) {
-	key, err := masterKey(e, cfg, log)
+	st, label, err := openStore(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
 	}
-	st, label, err := openStore(ctx, cfg.DB)
+	key, err := masterKey(ctx, e, cfg, st, log)
 	if err != nil {
+		st.Close()
 		return nil, err
 	}
 	budget := int64(cfg.HashMemoryMiB) << 20
@@ -103,7 +123,11 @@ func assemble(ctx context.Context, e env, cfg config.Config, log *slog.Logger,
 		st.Close()
 		return nil, err
 	}
-	if err := svc.Start(ctx); err != nil {
+	start := svc.Load
+	if serving {
+		start = svc.Start
+	}
+	if err := start(ctx); err != nil {
 		st.Close()
 		return nil, err
 	}

@@ -251,14 +251,15 @@ func (s *Service) Refresh(ctx context.Context, plain string, c Client) (Grant, e
 	if u.Disabled {
 		return Grant{}, ErrSessionRevoked
 	}
+	won := false
 	if tok.RotatedAt.IsZero() {
-		tok, err = s.rotate(ctx, tok, plain)
+		tok, won, err = s.rotate(ctx, tok, plain)
 		if err != nil {
 			return Grant{}, err
 		}
 	}
 	now := s.now()
-	if now.Sub(tok.RotatedAt) > s.cfg.RefreshGrace {
+	if !won && now.Sub(tok.RotatedAt) > s.cfg.RefreshGrace {
 		if _, err := s.store.RevokeSession(ctx, sess.ID, "refresh_token_reused", now); err != nil {
 			return Grant{}, fmt.Errorf("revoke session %s: %w", sess.ID, err)
 		}
@@ -275,10 +276,11 @@ func (s *Service) Refresh(ctx context.Context, plain string, c Client) (Grant, e
 	return g, nil
 }
 
-// rotate marks tok rotated with a fresh nonce and stores its child. When
-// another request won the race it returns the token as that one left it.
+// rotate marks tok rotated with a fresh nonce and stores its child, and
+// reports whether this call did it. When another request won the race it
+// returns the token as that one left it.
 func (s *Service) rotate(ctx context.Context, tok store.RefreshToken,
-	plain string) (store.RefreshToken, error) {
+	plain string) (store.RefreshToken, bool, error) {
 	nonce := make([]byte, 32)
 	rand.Read(nonce)
 	child := deriveChild(s.refreshKey, plain, nonce)
@@ -294,12 +296,12 @@ func (s *Service) rotate(ctx context.Context, tok store.RefreshToken,
 		At: s.now().UTC(),
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return store.RefreshToken{}, ErrInvalidRefreshToken
+		return store.RefreshToken{}, false, ErrInvalidRefreshToken
 	}
 	if err != nil {
-		return store.RefreshToken{}, fmt.Errorf("rotate refresh token: %w", err)
+		return store.RefreshToken{}, false, fmt.Errorf("rotate refresh token: %w", err)
 	}
-	return res.Parent, nil
+	return res.Parent, res.Rotated, nil
 }
 
 // checkSession refuses revoked, idle and expired sessions.

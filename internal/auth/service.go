@@ -45,8 +45,9 @@ type Config struct {
 // password or a token.
 type Event struct {
 	// Type is one of signup, login, login_failed, refresh, reuse_detected,
-	// logout, session_revoked, password_changed, role_changed,
-	// user_disabled, user_enabled, key_rotated.
+	// logout, session_revoked, password_changed, password_change_failed,
+	// role_changed, user_created, user_disabled, user_enabled,
+	// key_rotated.
 	Type      string
 	UserID    string
 	SessionID string
@@ -132,9 +133,19 @@ func (s *Service) Keyring() *token.Keyring { return s.ring }
 // Store returns the store the service runs on.
 func (s *Service) Store() store.Store { return s.store }
 
+// Load reads the signing keys and the revocations whose tokens may still
+// be valid, and writes nothing: it is for commands that only look.
+func (s *Service) Load(ctx context.Context) error {
+	if err := s.reloadKeys(ctx, false); err != nil {
+		return err
+	}
+	return s.pollRevocations(ctx)
+}
+
 // Start loads the signing keys (creating the first one when there is
-// none), the revocations whose tokens may still be valid, and removes
-// dead records once.
+// none, or a new one when the configured algorithm changed), the
+// revocations whose tokens may still be valid, and removes dead records
+// once. Only the server calls it.
 func (s *Service) Start(ctx context.Context) error {
 	if err := s.reloadKeys(ctx, true); err != nil {
 		return err

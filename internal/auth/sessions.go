@@ -38,7 +38,7 @@ func (s *Service) LogoutRefresh(ctx context.Context, plain, scope string, c Clie
 	if !ok {
 		return nil
 	}
-	_, sess, err := s.store.RefreshToken(ctx, hash)
+	tok, sess, err := s.store.RefreshToken(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
@@ -46,6 +46,18 @@ func (s *Service) LogoutRefresh(ctx context.Context, plain, scope string, c Clie
 		return fmt.Errorf("look up refresh token: %w", err)
 	}
 	if sess.Revoked() {
+		return nil
+	}
+	now := s.now()
+	if !tok.RotatedAt.IsZero() && now.Sub(tok.RotatedAt) > s.cfg.RefreshGrace {
+		// A spent token is a stolen one as far as we can tell: it ends its
+		// own session, as on refresh, and no more than that.
+		if _, err := s.store.RevokeSession(ctx, sess.ID, "refresh_token_reused", now); err != nil {
+			return fmt.Errorf("revoke session %s: %w", sess.ID, err)
+		}
+		s.revoke(sess.ID, now)
+		s.emit(Event{Type: "reuse_detected", UserID: sess.UserID, SessionID: sess.ID,
+			Reason: "logout", Client: c})
 		return nil
 	}
 	return s.logout(ctx, sess.UserID, sess.ID, scope, c)
@@ -151,6 +163,8 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		return hashErr(err)
 	}
 	if err != nil || !ok {
+		s.emit(Event{Type: "password_change_failed", UserID: u.ID, SessionID: p.SessionID,
+			Reason: "invalid_credentials", Client: c})
 		return ErrInvalidCredentials
 	}
 	if err := password.Validate(next); err != nil {
@@ -185,4 +199,15 @@ func (s *Service) SessionEnd(sess store.Session) time.Time {
 		return idle
 	}
 	return sess.ExpiresAt
+}
+
+// CurrentRole returns the principal's role as stored now, which may differ
+// from the role in the access token after a change; it reads a cache that
+// is at most a couple of seconds old.
+func (s *Service) CurrentRole(ctx context.Context, p Principal) (string, error) {
+	u, err := s.Me(ctx, p)
+	if err != nil {
+		return "", err
+	}
+	return u.Role, nil
 }

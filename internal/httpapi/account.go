@@ -97,8 +97,15 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = s.svc.ChangePassword(r.Context(), principal(r), in.CurrentPassword, in.NewPassword,
-		client(r))
+	// A stolen access token must not buy unlimited guesses at the current
+	// password: the account's login backoff applies here too.
+	p := principal(r)
+	ip := clientIP(r)
+	if err := s.limits.loginAttempt(r.Context(), ip, p.Email); err != nil {
+		return err
+	}
+	err = s.svc.ChangePassword(r.Context(), p, in.CurrentPassword, in.NewPassword, client(r))
+	s.limits.loginDone(r.Context(), ip, p.Email, err)
 	if err != nil {
 		return err
 	}

@@ -20,10 +20,16 @@ type auditBody struct {
 	UserAgent string    `json:"user_agent,omitempty"`
 }
 
-// adminOnly lets fn run only for principals with the admin role.
-func adminOnly(fn handlerFunc) handlerFunc {
+// adminOnly lets fn run only for principals whose user has the admin
+// role now: the stored role counts, not the one in the token, so a
+// demotion takes effect within seconds rather than at token expiry.
+func (s *Server) adminOnly(fn handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if principal(r).Role != auth.RoleAdmin {
+		role, err := s.svc.CurrentRole(r.Context(), principal(r))
+		if err != nil {
+			return err
+		}
+		if role != auth.RoleAdmin {
 			return errMsg("forbidden", "this endpoint needs the admin role")
 		}
 		return fn(w, r)

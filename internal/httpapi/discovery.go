@@ -52,6 +52,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	if err := s.svc.Ready(r.Context()); err != nil {
 		return errCode("unavailable", err)
 	}
+	// Logins fail closed without the limit store, so it is part of ready.
+	if s.limitDB != nil {
+		if err := s.limitDB.Ping(r.Context()); err != nil {
+			return errCode("unavailable", err)
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil
 }

@@ -13,12 +13,18 @@ import (
 // caller has one of those roles, so a proxy can guard admin routes.
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	if want := r.URL.Query().Get("role"); want != "" && !hasRole(p.Role, want) {
+	// The stored role (cached for a second or two), not the token's, so a
+	// demotion reaches the proxy without waiting for the token to expire.
+	role, err := s.svc.CurrentRole(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	if want := r.URL.Query().Get("role"); want != "" && !hasRole(role, want) {
 		return errMsg("forbidden", "this route needs the role "+strconv.Quote(want))
 	}
 	h := w.Header()
 	h.Set("X-Sallyport-User", p.UserID)
-	h.Set("X-Sallyport-Role", p.Role)
+	h.Set("X-Sallyport-Role", role)
 	h.Set("X-Sallyport-Session", p.SessionID)
 	h.Set("X-Sallyport-Email", p.Email)
 	w.WriteHeader(http.StatusOK)

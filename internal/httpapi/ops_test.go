@@ -131,6 +131,8 @@ func TestHealth(t *testing.T) {
 		{method: "DELETE", path: "/api/auth/sessions/X", token: g.Access},
 		{method: "POST", path: "/api/auth/password", token: g.Access,
 			body: map[string]any{"current_password": testPassword, "new_password": "whatever1"}},
+		// Forward auth reads the stored role, cached for a moment only.
+		{method: "GET", path: "/api/auth/verify", token: g.Access},
 	}
 	for _, req := range reqs {
 		t.Run(req.method+" "+req.path, func(t *testing.T) {
@@ -138,9 +140,9 @@ func TestHealth(t *testing.T) {
 			r.wantError(t, "unavailable")
 		})
 	}
-	// Access tokens are checked without the store.
-	r = ts.do(t, request{method: "GET", path: "/api/auth/verify", token: g.Access})
-	r.wantStatus(t, http.StatusOK)
+	// Access tokens themselves are checked without the store.
+	r = ts.do(t, request{method: "GET", path: "/api/auth/me", token: "bad"})
+	r.wantError(t, "token_invalid")
 }
 
 func TestForwardAuth(t *testing.T) {
@@ -179,6 +181,23 @@ func TestForwardAuth(t *testing.T) {
 		{"?role=users", false},
 		{"?role=", true},
 	}
+	t.Run("the stored role counts, not the token's", func(t *testing.T) {
+		ctx := context.Background()
+		a := ts.signup(t, uniqueEmail("demoted"))
+		if _, err := ts.Svc.SetRole(ctx, a.Email, "admin"); err != nil {
+			t.Fatal(err)
+		}
+		r := ts.do(t, request{method: "GET", path: "/api/auth/verify?role=admin", token: a.Access})
+		r.wantStatus(t, http.StatusOK)
+		if got := r.Header.Get("X-Sallyport-Role"); got != "admin" {
+			t.Errorf("got X-Sallyport-Role %q, want admin", got)
+		}
+		if _, err := ts.Svc.SetRole(ctx, a.Email, "user"); err != nil {
+			t.Fatal(err)
+		}
+		r = ts.do(t, request{method: "GET", path: "/api/auth/verify?role=admin", token: a.Access})
+		r.wantError(t, "forbidden")
+	})
 	for _, rc := range roles {
 		t.Run(rc.query, func(t *testing.T) {
 			r := ts.do(t, request{method: "GET", path: "/api/auth/verify" + rc.query,

@@ -55,6 +55,7 @@ type Server struct {
 	metrics *Metrics
 	cors    *corsPolicy
 	limits  *limits
+	limitDB ratelimit.Store
 	ips     clientip.Resolver
 	mux     *http.ServeMux
 }
@@ -73,6 +74,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		cors:    cors,
 		limits:  lim,
+		limitDB: o.LimitStore,
 		ips:     o.ClientIP,
 		svc:     o.Service,
 		log:     o.Logger,
@@ -101,13 +103,16 @@ func (s *Server) routes(ui http.Handler) {
 	// Any method: some proxies forward the original request's method.
 	m.Handle("/api/auth/verify", s.handle(s.authed(s.verify)))
 	m.Handle("/api/auth/revocations", s.method("GET", s.revocations))
-	m.Handle("/api/admin/audit", s.method("GET", s.authed(adminOnly(s.audit))))
+	m.Handle("/api/admin/audit", s.method("GET", s.authed(s.adminOnly(s.audit))))
 	m.Handle("/api/openapi.json", s.method("GET", s.openAPI))
 	m.Handle("/api/", s.handle(func(http.ResponseWriter, *http.Request) error {
 		return errCode("not_found", nil)
 	}))
 	m.Handle("/.well-known/jwks.json", s.method("GET", s.jwks))
 	m.Handle("/.well-known/openid-configuration", s.method("GET", s.discovery))
+	m.Handle("/.well-known/", s.handle(func(http.ResponseWriter, *http.Request) error {
+		return errCode("not_found", nil)
+	}))
 	m.Handle("/healthz", s.method("GET", s.healthz))
 	m.Handle("/readyz", s.method("GET", s.readyz))
 	m.Handle("/metrics", s.method("GET", s.serveMetrics))
