@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -96,7 +97,7 @@ func sinkEvent(_ context.Context, p *parts, ev auth.Event) {
 
 func userCmd(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 {
-		return errors.New("user: want create, list, set-role, disable or enable")
+		return errors.New("user: want create, import, list, set-role, disable or enable")
 	}
 	var addr, role string
 	flags := func(fs *flag.FlagSet) {
@@ -128,6 +129,8 @@ func userCmd(ctx context.Context, e env, args []string) error {
 		}
 		sinkEvent(ctx, p, auth.Event{Type: "user_created", UserID: u.ID, Reason: "role " + role})
 		fmt.Fprintf(e.stdout, "created user %s %s role=%s\n", u.ID, u.Email, u.Role)
+	case "import":
+		return importUsers(ctx, e, svc, role)
 	case "list":
 		users, err := svc.ListUsers(ctx)
 		if err != nil {
@@ -289,6 +292,54 @@ func serviceCmd(ctx context.Context, e env, args []string) error {
 		fmt.Fprintf(e.stdout, "deleted service %s\n", name)
 	default:
 		return fmt.Errorf("service: unknown subcommand %q", sub)
+	}
+	return nil
+}
+
+// importLine is one user in the input of `user import`.
+type importLine struct {
+	Email        string `json:"email"`
+	PasswordHash string `json:"password_hash"`
+	Role         string `json:"role"`
+}
+
+// importUsers reads JSON lines {"email", "password_hash", "role"} from
+// stdin and creates each user. A bad line is reported and skipped; the
+// command fails at the end if any line failed.
+func importUsers(ctx context.Context, e env, svc *auth.Service, defaultRole string) error {
+	if defaultRole == "" {
+		defaultRole = auth.DefaultRole
+	}
+	sc := bufio.NewScanner(e.stdin)
+	sc.Buffer(make([]byte, 64<<10), 64<<10)
+	var done, failed int
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var in importLine
+		if err := json.Unmarshal([]byte(line), &in); err != nil {
+			fmt.Fprintf(e.stderr, "line %d: not a JSON object: %v\n", n, err)
+			failed++
+			continue
+		}
+		if in.Role == "" {
+			in.Role = defaultRole
+		}
+		if _, err := svc.ImportUser(ctx, in.Email, in.PasswordHash, in.Role); err != nil {
+			fmt.Fprintf(e.stderr, "line %d: %v\n", n, err)
+			failed++
+			continue
+		}
+		done++
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read users: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "imported %d users, %d failed\n", done, failed)
+	if failed > 0 {
+		return fmt.Errorf("%d lines failed", failed)
 	}
 	return nil
 }

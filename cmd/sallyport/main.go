@@ -23,6 +23,8 @@ Usage:
   sallyport serve [settings]              start the server
   sallyport migrate [settings]            apply database migrations and exit
   sallyport user create --email E [--role R]   create a user; password from stdin
+  sallyport user import [--role R]        create users from JSON lines on stdin:
+                                          {"email", "password_hash" (bcrypt or argon2id), "role"}
   sallyport user list                     list users
   sallyport user set-role --email E --role R
   sallyport user disable --email E        disable a user and end their sessions

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"time"
 
 	"github.com/sallyport/sallyport/internal/email"
 	"github.com/sallyport/sallyport/internal/store"
+	"github.com/sallyport/sallyport/internal/token"
 )
 
 var roleRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
@@ -85,5 +87,46 @@ func (s *Service) SetDisabled(ctx context.Context, addr string, disabled bool) (
 		s.revoke(id, now)
 	}
 	s.emit(Event{Type: "user_disabled", UserID: u.ID})
+	return u, nil
+}
+
+// importableHash matches the password hashes ImportUser accepts: bcrypt
+// ($2a$, $2b$, $2y$, any cost) and argon2id in PHC form. Verify checks
+// them fully at the first login.
+var importableHash = regexp.MustCompile(
+	`^(\$2[aby]\$[0-3][0-9]\$[./A-Za-z0-9]{53}|\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+)$`)
+
+// ImportUser stores a user brought from another system with the password
+// hash it had there. A bcrypt hash is rehashed to argon2id at the user's
+// first successful login.
+func (s *Service) ImportUser(ctx context.Context, addr, hash, role string) (store.User,
+	error) {
+	norm, err := email.Normalize(addr)
+	if err != nil {
+		return store.User{}, fmt.Errorf("%w: %w", ErrInvalidEmail, err)
+	}
+	if !importableHash.MatchString(hash) {
+		return store.User{}, fmt.Errorf("%w: the password hash is neither bcrypt nor argon2id",
+			ErrInvalidRequest)
+	}
+	if err := validRole(role); err != nil {
+		return store.User{}, err
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	u := store.User{
+		ID:           token.NewID(),
+		Email:        norm,
+		PasswordHash: hash,
+		Role:         role,
+		CreatedAt:    now,
+		UpdatedAt:    now,
+	}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return store.User{}, ErrEmailTaken
+		}
+		return store.User{}, fmt.Errorf("import user: %w", err)
+	}
+	s.emit(Event{Type: "user_created", UserID: u.ID, Reason: "imported"})
 	return u, nil
 }
