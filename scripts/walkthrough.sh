@@ -6,6 +6,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
+if curl -s -o /dev/null http://127.0.0.1:8080/ 2>/dev/null; then
+  echo "walkthrough: something already listens on 127.0.0.1:8080; stop it first"; exit 1
+fi
 go build -o "$tmp/sallyport" "$root/cmd/sallyport"
 (cd "$tmp" && exec ./sallyport serve 2>"$tmp/server.log") &
 pid=$!
