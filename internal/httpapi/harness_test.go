@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,7 +23,9 @@ import (
 	"github.com/sallyport/sallyport/internal/httpapi"
 	"github.com/sallyport/sallyport/internal/password"
 	"github.com/sallyport/sallyport/internal/ratelimit"
-	"github.com/sallyport/sallyport/internal/store/sqlite"
+	"github.com/sallyport/sallyport/internal/store"
+	"github.com/sallyport/sallyport/internal/store/open"
+	"github.com/sallyport/sallyport/internal/store/testdb"
 )
 
 // fastParams are real argon2id parameters, small enough that tests do not
@@ -83,6 +86,7 @@ type serverConfig struct {
 	noSpec    bool // skip the OpenAPI check of responses (fuzzing, benchmarks)
 	origins   []string
 	limits    *httpapi.LimitPolicy // nil: no abuse limits
+	db        string               // store URL; empty: a fresh store of testBackend
 }
 
 // option changes how newServer builds a server.
@@ -91,6 +95,19 @@ type option func(*serverConfig)
 // withConfig lets a test change the service settings.
 func withConfig(fn func(*auth.Config)) option {
 	return func(c *serverConfig) { fn(&c.cfg) }
+}
+
+// withDB runs the server on the store at that URL, for restart tests.
+func withDB(url string) option { return func(c *serverConfig) { c.db = url } }
+
+// testBackend is the store the HTTP tests run on: SQLite unless
+// SALLYPORT_TEST_STORE names another of testdb.Backends(), so the same
+// suite runs on PostgreSQL and MongoDB too (scripts/test does that).
+func testBackend() string {
+	if b := os.Getenv("SALLYPORT_TEST_STORE"); b != "" {
+		return b
+	}
+	return "sqlite"
 }
 
 // withDir runs the server on the data in dir, for restart tests.
@@ -125,10 +142,12 @@ type testServer struct {
 	URL     string
 	Issuer  string
 	Dir     string
-	DBPath  string
+	DBPath  string // the SQLite file, when the backend is SQLite
+	DB      string // the store URL
+	Backend string
 	Master  []byte
 	Svc     *auth.Service
-	Store   *sqlite.Store
+	Store   store.Store
 	Clock   *clock
 	Handler *httpapi.Server
 	Logs    *syncBuffer
@@ -187,7 +206,14 @@ func newServer(t testing.TB, opts ...option) *testServer {
 
 	ctx := context.Background()
 	dbPath := filepath.Join(sc.dir, "sallyport.db")
-	st, err := sqlite.Open(ctx, dbPath)
+	backend := testBackend()
+	if sc.db == "" {
+		sc.db = "sqlite://" + dbPath
+		if backend != "sqlite" {
+			sc.db = testdb.URL(t, backend)
+		}
+	}
+	st, _, err := open.Open(ctx, sc.db)
 	if err != nil {
 		hs.Close()
 		t.Fatalf("open store: %v", err)
@@ -237,6 +263,8 @@ func newServer(t testing.TB, opts ...option) *testServer {
 		Issuer:  sc.publicURL,
 		Dir:     sc.dir,
 		DBPath:  dbPath,
+		DB:      sc.db,
+		Backend: backend,
 		Master:  sc.cfg.MasterKey,
 		Svc:     svc,
 		Store:   st,
@@ -276,7 +304,7 @@ func (ts *testServer) restart(t testing.TB, opts ...option) *testServer {
 	ts.Close()
 	cfg := ts.cfg
 	base := []option{
-		withDir(ts.Dir), withClock(ts.Clock), withPublicURL(ts.Issuer),
+		withDir(ts.Dir), withDB(ts.DB), withClock(ts.Clock), withPublicURL(ts.Issuer),
 		withConfig(func(c *auth.Config) { *c = cfg }),
 	}
 	return newServer(t, append(base, opts...)...)

@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"context"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,7 +10,7 @@ import (
 
 	"github.com/sallyport/sallyport/internal/auth"
 	"github.com/sallyport/sallyport/internal/password"
-	"github.com/sallyport/sallyport/internal/store/sqlite"
+	"github.com/sallyport/sallyport/internal/store/open"
 )
 
 // kidOf returns the kid in a token's header.
@@ -185,7 +184,7 @@ func TestRestartWithWrongMasterKey(t *testing.T) {
 	ts.Close()
 
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(ts.Dir, "sallyport.db"))
+	st, _, err := open.Open(ctx, ts.DB)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,8 @@
 package httpapi_test
 
 import (
+	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"net/http"
 	"strconv"
@@ -119,21 +119,14 @@ func TestVolumeLimits(t *testing.T) {
 	ts.me(t, g.Access).wantStatus(t, http.StatusOK)
 }
 
-// rotated reports whether the refresh token has been used, reading the
-// SQLite file: the store keeps the SHA-256 of each token in hex.
+// rotated reports whether the refresh token has been used, asking the
+// store: it keeps the SHA-256 of each token in hex.
 func rotated(t *testing.T, ts *testServer, refresh string) bool {
 	t.Helper()
-	db, err := sql.Open("sqlite", ts.DBPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	sum := sha256.Sum256([]byte(refresh))
-	var at sql.NullInt64
-	err = db.QueryRow(`SELECT rotated_at FROM refresh_tokens WHERE hash = ?`,
-		hex.EncodeToString(sum[:])).Scan(&at)
+	tok, _, err := ts.Store.RefreshToken(context.Background(), hex.EncodeToString(sum[:]))
 	if err != nil {
 		t.Fatalf("look up refresh token: %v", err)
 	}
-	return at.Valid
+	return !tok.RotatedAt.IsZero()
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/sallyport/sallyport/internal/auth"
+	"github.com/sallyport/sallyport/internal/store/testdb"
 )
 
 // cookieGrant logs in the browser way: the refresh token in the cookie.
@@ -163,8 +164,13 @@ func claimOf(t testing.TB, raw, name string) any {
 
 // liveRefreshTokens counts the session's refresh tokens that are not yet
 // rotated, reading the SQLite file directly.
+// The store interface has no such count, so on other backends it returns
+// -1 and callers leave the check to the store contract suite.
 func liveRefreshTokens(t testing.TB, ts *testServer, sid string) int {
 	t.Helper()
+	if ts.Backend != "sqlite" {
+		return -1
+	}
 	db, err := sql.Open("sqlite", ts.DBPath)
 	if err != nil {
 		t.Fatal(err)
@@ -184,6 +190,7 @@ func liveRefreshTokens(t testing.TB, ts *testServer, sid string) int {
 // exactly one live refresh token.
 func TestRefreshGraceRace(t *testing.T) {
 	t.Parallel()
+	testdb.SkipRaces(t, testBackend())
 	ts := newServer(t)
 	g := ts.signup(t, uniqueEmail("race"))
 	sid := claimOf(t, g.Access, "sid")
@@ -229,7 +236,7 @@ func TestRefreshGraceRace(t *testing.T) {
 	if len(children) != 1 {
 		t.Errorf("got %d distinct refresh tokens from one parent, want 1", len(children))
 	}
-	if n := liveRefreshTokens(t, ts, sid.(string)); n != 1 {
+	if n := liveRefreshTokens(t, ts, sid.(string)); n != 1 && n != -1 {
 		t.Errorf("got %d live refresh tokens after the race, want 1", n)
 	}
 
@@ -251,7 +258,7 @@ func TestRefreshGraceRace(t *testing.T) {
 	if len(grand) != 1 {
 		t.Errorf("got %d distinct grandchildren, want 1", len(grand))
 	}
-	if n := liveRefreshTokens(t, ts, sid.(string)); n != 1 {
+	if n := liveRefreshTokens(t, ts, sid.(string)); n != 1 && n != -1 {
 		t.Errorf("got %d live refresh tokens after the second race, want 1", n)
 	}
 
