@@ -394,3 +394,21 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// AuthenticateExpired identifies the session of an access token that is
+// genuine but may have expired, for logout: an expired token still proves
+// which session it came from. Any other fault is an error as in
+// Authenticate.
+func (s *Service) AuthenticateExpired(raw string) (Principal, error) {
+	c, err := s.verifier.VerifyExpired(raw)
+	if err != nil && !errors.Is(err, token.ErrExpired) {
+		return Principal{}, fmt.Errorf("%w: %w", ErrTokenInvalid, err)
+	}
+	return Principal{
+		UserID:    c.Subject,
+		SessionID: c.SessionID,
+		Role:      c.Role,
+		Email:     c.Email,
+		ExpiresAt: c.ExpiresAt,
+	}, nil
+}

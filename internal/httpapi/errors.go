@@ -128,7 +128,8 @@ func classify(err error) (Code, string) {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	c, msg := classify(err)
 	h := w.Header()
-	if c.Status == http.StatusUnauthorized && isTokenCode(c.Name) {
+	if c.Status == http.StatusUnauthorized && (isTokenCode(c.Name) ||
+		c.Name == "invalid_credential") {
 		h.Set("WWW-Authenticate", bearerChallenge(c.Name, msg))
 	}
 	switch c.Name {

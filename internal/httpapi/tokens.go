@@ -165,6 +165,13 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	raw := bearer(r)
 	if raw != "" {
 		p, err := s.svc.Authenticate(raw)
+		if errors.Is(err, auth.ErrTokenExpired) {
+			// An expired token still names its session; it may end that
+			// one, but not the user's others.
+			if p, err = s.svc.AuthenticateExpired(raw); err == nil {
+				in.Scope = auth.ScopeLocal
+			}
+		}
 		if err == nil {
 			setUserID(r.Context(), p.UserID)
 			if err := s.svc.Logout(r.Context(), p, in.Scope, client(r)); err != nil {

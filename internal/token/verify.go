@@ -106,6 +106,28 @@ func NewVerifier(r *Keyring, o VerifierOptions) *Verifier {
 // for every other fault. The signature is always checked before the claims,
 // so a forged token never reports ErrExpired.
 func (v *Verifier) Verify(raw string) (Claims, error) {
+	c, err := v.verify(raw)
+	if err != nil {
+		return Claims{}, err
+	}
+	return c, nil
+}
+
+// VerifyExpired is Verify for a token that may have expired: when the
+// signature and every other check pass and only exp is past, it returns
+// the claims together with ErrExpired. It is for acts that an expired
+// token may still prove the right to, such as ending its own session.
+func (v *Verifier) VerifyExpired(raw string) (Claims, error) {
+	c, err := v.verify(raw)
+	if err != nil && !errors.Is(err, ErrExpired) {
+		return Claims{}, err
+	}
+	return c, err
+}
+
+// verify runs every check and returns the claims it decoded even when
+// the only fault is expiry; other failures give empty claims.
+func (v *Verifier) verify(raw string) (Claims, error) {
 	if len(raw) > MaxTokenSize {
 		return Claims{}, invalidf("token is %d bytes, more than %d", len(raw), MaxTokenSize)
 	}
@@ -117,7 +139,7 @@ func (v *Verifier) Verify(raw string) (Claims, error) {
 	if v.cache != nil {
 		if c, ok := v.cache.get(raw, ring.gen); ok {
 			if err := v.checkClaims(c, v.now()); err != nil {
-				return Claims{}, err
+				return c, err
 			}
 			return c, nil
 		}
@@ -129,7 +151,7 @@ func (v *Verifier) Verify(raw string) (Claims, error) {
 	}
 	now := v.now()
 	if err := v.checkClaims(c, now); err != nil {
-		return Claims{}, err
+		return c, err
 	}
 	if v.cache != nil {
 		v.cache.put(raw, c, ring.gen, func(e *cacheEntry) bool {

@@ -1,0 +1,36 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+)
+
+// TestLogoutWithExpiredToken: a client whose access token has expired
+// can still end its session with it, but not the user's other sessions,
+// and a forged token ends nothing.
+func TestLogoutWithExpiredToken(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t)
+	email := uniqueEmail("expired-logout")
+	first := ts.signup(t, email)
+	other := ts.login(t, email)
+	ts.Clock.Advance(16 * time.Minute) // past the 15m TTL and the 30s leeway
+
+	ts.do(t, request{method: "GET", path: "/api/auth/me", token: first.Access}).
+		wantError(t, "token_expired")
+	r := ts.do(t, request{method: "POST", path: "/api/auth/logout", token: first.Access,
+		body: map[string]any{"scope": "global"}})
+	r.wantStatus(t, http.StatusNoContent)
+
+	ts.refresh(t, first.Refresh).wantError(t, "session_revoked")
+	// The expired token asked for global, but may only end its own session.
+	ts.refresh(t, other.Refresh).wantStatus(t, http.StatusOK)
+
+	third := ts.login(t, email)
+	ts.Clock.Advance(16 * time.Minute)
+	forged := third.Access[:len(third.Access)-6] + "AAAAAA"
+	r = ts.do(t, request{method: "POST", path: "/api/auth/logout", token: forged})
+	r.wantStatus(t, http.StatusNoContent)
+	ts.refresh(t, third.Refresh).wantStatus(t, http.StatusOK)
+}
