@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"time"
 
 	"github.com/sallyport/sallyport/internal/email"
 	"github.com/sallyport/sallyport/internal/store"
-	"github.com/sallyport/sallyport/internal/token"
 )
 
 var roleRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
@@ -112,20 +110,9 @@ func (s *Service) ImportUser(ctx context.Context, addr, hash, role string) (stor
 	if err := validRole(role); err != nil {
 		return store.User{}, err
 	}
-	now := s.now().UTC().Truncate(time.Millisecond)
-	u := store.User{
-		ID:           token.NewID(),
-		Email:        norm,
-		PasswordHash: hash,
-		Role:         role,
-		CreatedAt:    now,
-		UpdatedAt:    now,
-	}
-	if err := s.store.CreateUser(ctx, u); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return store.User{}, ErrEmailTaken
-		}
-		return store.User{}, fmt.Errorf("import user: %w", err)
+	u, err := s.insertUser(ctx, norm, hash, role)
+	if err != nil {
+		return store.User{}, err
 	}
 	s.emit(Event{Type: "user_created", UserID: u.ID, Reason: "imported"})
 	return u, nil

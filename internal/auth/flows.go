@@ -68,6 +68,13 @@ func (s *Service) CreateUser(ctx context.Context, addr, pw, role string) (store.
 	if err != nil {
 		return store.User{}, err
 	}
+	return s.insertUser(ctx, norm, hash, role)
+}
+
+// insertUser stores a new user whose email is normalized and whose role
+// and password hash are checked.
+func (s *Service) insertUser(ctx context.Context, norm, hash, role string) (store.User,
+	error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
 	u := store.User{
 		ID:           token.NewID(),
