@@ -18,7 +18,8 @@ func auditCmd(ctx context.Context, e env, args []string) error {
 	var limit int
 	flags := func(fs *flag.FlagSet) {
 		fs.StringVar(&user, "user", "", "only this user (email or id)")
-		fs.StringVar(&since, "since", "", "only events since a time (RFC 3339) or a duration ago (24h)")
+		fs.StringVar(&since, "since", "",
+			"only events since a time (RFC 3339) or a duration ago (24h)")
 		fs.StringVar(&until, "until", "", "only events before a time (RFC 3339) or a duration ago")
 		fs.IntVar(&limit, "limit", 100, "at most this many events (1-1000)")
 	}

@@ -91,8 +91,10 @@ func (s *Service) SetDisabled(ctx context.Context, addr string, disabled bool) (
 // importableHash matches the password hashes ImportUser accepts: bcrypt
 // ($2a$, $2b$, $2y$, any cost) and argon2id in PHC form. Verify checks
 // them fully at the first login.
-var importableHash = regexp.MustCompile(
-	`^(\$2[aby]\$[0-3][0-9]\$[./A-Za-z0-9]{53}|\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+)$`)
+var importableHash = regexp.MustCompile(`^(` +
+	`\$2[aby]\$[0-3][0-9]\$[./A-Za-z0-9]{53}|` +
+	`\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+` +
+	`)$`)
 
 // ImportUser stores a user brought from another system with the password
 // hash it had there. A bcrypt hash is rehashed to argon2id at the user's

@@ -48,13 +48,14 @@ func newLimits(st ratelimit.Store, p LimitPolicy) (*limits, error) {
 		return l, nil
 	}
 	var err error
+	backoff := ratelimit.NewBackoffLimiter
 	if p.Account.Free > 0 {
-		if l.account, err = ratelimit.NewBackoffLimiter(st, "login-account", p.Account); err != nil {
+		if l.account, err = backoff(st, "login-account", p.Account); err != nil {
 			return nil, fmt.Errorf("account limit: %w", err)
 		}
 	}
 	if p.Address.Free > 0 {
-		if l.address, err = ratelimit.NewBackoffLimiter(st, "login-address", p.Address); err != nil {
+		if l.address, err = backoff(st, "login-address", p.Address); err != nil {
 			return nil, fmt.Errorf("address limit: %w", err)
 		}
 	}

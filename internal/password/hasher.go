@@ -51,7 +51,8 @@ type Hasher struct {
 // budgetBytes/(2 * p.Memory KiB) argon2id computations at once, and always
 // at least one. Each hash counts twice its memory because Go's collector
 // lets the heap grow to about twice the live memory before reclaiming it,
-// and the budget is meant to bound the process, not just the live hashes. A caller waits up to maxWait for a free slot before getting
+// and the budget is meant to bound the process, not just the live hashes.
+// A caller waits up to maxWait for a free slot before getting
 // [ErrBusy]; if maxWait is not positive, callers never wait. At most 64
 // callers per slot may wait; the next gets ErrBusy at once.
 //
