@@ -102,6 +102,7 @@ type serverConfig struct {
 	bin, dataDir, logPath string
 	hashMemoryMiB         int
 	logLevel              string
+	db                    string
 }
 
 // startServer starts the binary on a free loopback port and waits until
@@ -127,6 +128,9 @@ func startServer(ctx context.Context, c serverConfig) (*server, startup, error) 
 		"--log-format", "json",
 		"--log-level", c.logLevel,
 	)
+	if c.db != "" {
+		cmd.Args = append(cmd.Args, "--db", c.db)
+	}
 	cmd.Env = cleanEnv()
 	// If this process dies without stopping the server, the kernel does.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
