@@ -31,6 +31,9 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 // when it has none, trimmed of spaces.
 func TokenFromHeader(h http.Header) string {
 	v := strings.TrimSpace(h.Get("Authorization"))
+	if strings.EqualFold(v, "bearer") {
+		return "" // the scheme alone is a missing token, as on the server
+	}
 	if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
 		v = strings.TrimSpace(v[7:])
 	}

@@ -57,9 +57,9 @@ func TestMiddleware(t *testing.T) {
 		{"spaces", "  Bearer   " + valid + " ", 200, "", "hello user-1", ""},
 		{"no header", "", 401, missing,
 			`{"error":"token_missing","message":"an access token is required"}` + "\n", ""},
-		// As on the server: "Bearer" with nothing after it is taken as the token.
-		{"bearer alone", "Bearer ", 401, prefix + `"access token is invalid"`,
-			`{"error":"token_invalid","message":"access token is invalid"}` + "\n", ""},
+		// As on the server: the scheme with nothing after it is no token.
+		{"bearer alone", "Bearer ", 401, missing,
+			`{"error":"token_missing","message":"an access token is required"}` + "\n", ""},
 		{"expired", "Bearer " + expired, 401, prefix + `"access token expired"`,
 			`{"error":"token_expired","message":"access token expired"}` + "\n", ""},
 		{"invalid", "Bearer x.y.z", 401, prefix + `"access token is invalid"`,

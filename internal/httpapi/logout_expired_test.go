@@ -34,3 +34,17 @@ func TestLogoutWithExpiredToken(t *testing.T) {
 	r.wantStatus(t, http.StatusNoContent)
 	ts.refresh(t, third.Refresh).wantStatus(t, http.StatusOK)
 }
+
+// TestBearerAlone: the scheme with no token after it is a missing token,
+// with the bare challenge of RFC 6750, not an invalid one.
+func TestBearerAlone(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t)
+	for _, h := range []string{"Bearer", "bearer ", "  BEARER  "} {
+		r := ts.do(t, request{method: "GET", path: "/api/auth/me", authz: h})
+		r.wantError(t, "token_missing")
+		if got := r.Header.Get("WWW-Authenticate"); got != `Bearer realm="sallyport"` {
+			t.Errorf("Authorization %q: got challenge %q, want the bare one", h, got)
+		}
+	}
+}

@@ -43,6 +43,7 @@ const MAX_DOC_SIZE = 1 << 20;
  */
 export function tokenFromRequest(req) {
   let v = String(req.headers?.authorization ?? '').trim();
+  if (v.toLowerCase() === 'bearer') return ''; // the scheme alone: no token, as on the server
   if (v.length > 7 && v.slice(0, 7).toLowerCase() === 'bearer ') v = v.slice(7).trim();
   return v;
 }

@@ -288,7 +288,7 @@ describe('middleware', () => {
   test('tokenFromRequest', () => {
     const rows = [
       ['Bearer abc', 'abc'], ['bearer abc', 'abc'], ['abc', 'abc'], ['  BEARER   abc ', 'abc'],
-      ['', ''], ['Bearer ', 'Bearer'],
+      ['', ''], ['Bearer ', ''],
     ];
     for (const [header, want] of rows) {
       assert.equal(tokenFromRequest({ headers: { authorization: header } }), want, header);
