@@ -205,20 +205,26 @@ type infoKey struct{}
 
 // reqInfo carries what the log line needs to learn from the handler.
 type reqInfo struct {
-	id     string
-	ip     string
-	userID string
+	id        string
+	ip        string
+	userID    string
+	principal auth.Principal
+}
+
+func info(ctx context.Context) *reqInfo {
+	i, _ := ctx.Value(infoKey{}).(*reqInfo)
+	return i
 }
 
 func requestID(ctx context.Context) string {
-	if i, ok := ctx.Value(infoKey{}).(*reqInfo); ok {
+	if i := info(ctx); i != nil {
 		return i.id
 	}
 	return ""
 }
 
 func setUserID(ctx context.Context, id string) {
-	if i, ok := ctx.Value(infoKey{}).(*reqInfo); ok {
+	if i := info(ctx); i != nil {
 		i.userID = id
 	}
 }
