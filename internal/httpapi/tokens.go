@@ -14,6 +14,10 @@ import (
 // CookieName is the name of the refresh token cookie.
 const CookieName = "sallyport_refresh"
 
+// cookiePath scopes the refresh cookie to the auth endpoints.
+// TODO: when a proxy serves Sallyport under a path prefix (--public-url
+// https://host/sso), the cookie should be scoped to /sso/api/auth; today
+// it is always /api/auth, so such set-ups need the proxy to rewrite it.
 const cookiePath = "/api/auth"
 
 type credentials struct {
