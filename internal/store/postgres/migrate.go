@@ -5,14 +5,12 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sallyport/sallyport/internal/store/migration"
 )
 
 // migrationFiles holds the schema changes, named NNNN_description.sql
@@ -26,36 +24,9 @@ var migrationFiles embed.FS
 // between processes: the first letters of "sallyport" in ASCII.
 const migrationLock int64 = 0x73616c6c79706f72
 
-// migration is one versioned schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the embedded migrations in version order and checks
-// that they are numbered 1, 2, 3... without gaps.
-func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("list migrations: %w", err)
-	}
-	ms := make([]migration, 0, len(names))
-	for i, name := range names {
-		base := path.Base(name)
-		prefix, _, ok := strings.Cut(base, "_")
-		version, err := strconv.Atoi(prefix)
-		if !ok || err != nil || version != i+1 {
-			return nil, fmt.Errorf("migration %q: want a name starting with %04d_",
-				base, i+1)
-		}
-		body, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			return nil, fmt.Errorf("read migration %q: %w", base, err)
-		}
-		ms = append(ms, migration{version: version, name: base, sql: string(body)})
-	}
-	return ms, nil
+// loadMigrations reads the embedded migrations in version order.
+func loadMigrations() ([]migration.File, error) {
+	return migration.Load(migrationFiles, "migrations")
 }
 
 // Migrate applies the migrations that the database has not seen yet, each
@@ -104,7 +75,7 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 	}
 	for _, m := range ms[current:] {
 		if err := s.apply(ctx, conn, m); err != nil {
-			return applied, fmt.Errorf("migration %q: %w", m.name, err)
+			return applied, fmt.Errorf("migration %q: %w", m.Name, err)
 		}
 		applied++
 	}
@@ -112,18 +83,18 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 }
 
 // apply runs m and records it, in one transaction.
-func (s *Store) apply(ctx context.Context, conn *pgxpool.Conn, m migration) error {
+func (s *Store) apply(ctx context.Context, conn *pgxpool.Conn, m migration.File) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return s.classify(err)
 	}
 	defer tx.Rollback(ctx)
 	// The simple protocol runs a script of several statements.
-	if _, err := tx.Exec(ctx, m.sql, pgx.QueryExecModeSimpleProtocol); err != nil {
+	if _, err := tx.Exec(ctx, m.SQL, pgx.QueryExecModeSimpleProtocol); err != nil {
 		return s.classify(err)
 	}
 	const record = `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`
-	if _, err := tx.Exec(ctx, record, m.version, ts(time.Now())); err != nil {
+	if _, err := tx.Exec(ctx, record, m.Version, ts(time.Now())); err != nil {
 		return s.classify(err)
 	}
 	return s.classify(tx.Commit(ctx))

@@ -5,11 +5,9 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/sallyport/sallyport/internal/store/migration"
 )
 
 // migrationFiles holds the schema changes, named NNNN_description.sql
@@ -19,38 +17,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one versioned schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the embedded migrations in version order and checks
-// that they are numbered 1, 2, 3... without gaps.
-func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("list migrations: %w", err)
-	}
-	// Glob returns names in lexical order, which the zero-padded prefix
-	// makes the version order.
-	ms := make([]migration, 0, len(names))
-	for i, name := range names {
-		base := path.Base(name)
-		prefix, _, ok := strings.Cut(base, "_")
-		version, err := strconv.Atoi(prefix)
-		if !ok || err != nil || version != i+1 {
-			return nil, fmt.Errorf("migration %q: want a name starting with %04d_",
-				base, i+1)
-		}
-		body, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			return nil, fmt.Errorf("read migration %q: %w", base, err)
-		}
-		ms = append(ms, migration{version: version, name: base, sql: string(body)})
-	}
-	return ms, nil
+// loadMigrations reads the embedded migrations in version order.
+func loadMigrations() ([]migration.File, error) {
+	return migration.Load(migrationFiles, "migrations")
 }
 
 // Migrate applies the migrations that the database has not seen yet, each
@@ -88,7 +57,7 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 	for _, m := range ms[current:] {
 		ok, err := s.apply(ctx, m)
 		if err != nil {
-			return applied, fmt.Errorf("migration %q: %w", m.name, err)
+			return applied, fmt.Errorf("migration %q: %w", m.Name, err)
 		}
 		if ok {
 			applied++
@@ -99,22 +68,22 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 
 // apply runs m in one transaction, unless another process applied it
 // first, and reports whether it did.
-func (s *Store) apply(ctx context.Context, m migration) (bool, error) {
+func (s *Store) apply(ctx context.Context, m migration.File) (bool, error) {
 	var done bool
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var n int
 		const seen = `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`
-		if err := tx.QueryRowContext(ctx, seen, m.version).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, seen, m.Version).Scan(&n); err != nil {
 			return s.classify(err)
 		}
 		if n > 0 {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			return s.classify(err)
 		}
 		const record = `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`
-		_, err := tx.ExecContext(ctx, record, m.version, millis(time.Now()))
+		_, err := tx.ExecContext(ctx, record, m.Version, millis(time.Now()))
 		if err != nil {
 			return s.classify(err)
 		}
