@@ -15,7 +15,8 @@ func TestLoad(t *testing.T) {
 	}{
 		{"in order", []string{"0001_init.sql", "0002_more.sql"}, []int{1, 2}, ""},
 		{"none", nil, []int{}, ""},
-		{"gap", []string{"0001_init.sql", "0003_skip.sql"}, nil, "want a name starting with 0002_"},
+		{"gap", []string{"0001_init.sql", "0003_skip.sql"}, nil,
+			"want a name starting with 0002_"},
 		{"not numbered", []string{"init.sql"}, nil, "want a name starting with 0001_"},
 		{"starts at two", []string{"0002_x.sql"}, nil, "0001_"},
 	}
