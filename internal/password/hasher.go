@@ -18,9 +18,10 @@ import (
 // bcrypt defines, since imported hashes must verify as they are.
 //
 // BUG: a hash of very high cost (cost 20 takes about a minute here, 31
-// about a day) holds a hashing slot that long on each login attempt. Such
-// hashes only enter through an import by an administrator, and the
-// successful login rehashes to argon2id, so the exposure is bounded.
+// about a day) holds the one bcrypt slot that long on each login attempt,
+// so other imported users who still have bcrypt hashes wait or get
+// ErrBusy meanwhile; argon2id logins are not held up. Such hashes only
+// enter through an import, and a successful login rehashes to argon2id.
 const maxBcryptCost = bcrypt.MaxCost
 
 // waitersPerSlot bounds the queue of callers waiting for a slot.
@@ -43,8 +44,13 @@ type Hasher struct {
 	maxWait       time.Duration
 	maxBcryptCost int
 	lim           *limiter
-	dummy         string // a hash of no password, for VerifyDummy
-	computed      atomic.Uint64
+	// bcryptLim lets one bcrypt computation run at a time, apart from
+	// the argon2id slots: bcrypt needs almost no memory, but an imported
+	// hash of high cost can take seconds, and must not hold the slots
+	// that every other login needs.
+	bcryptLim *limiter
+	dummy     string // a hash of no password, for VerifyDummy
+	computed  atomic.Uint64
 }
 
 // NewHasher returns a Hasher that makes new hashes with p and runs at most
@@ -71,6 +77,7 @@ func NewHasher(p Params, budgetBytes int64, maxWait time.Duration) *Hasher {
 		maxWait:       maxWait,
 		maxBcryptCost: maxBcryptCost,
 		lim:           newLimiter(int(slots), int(slots)*waitersPerSlot),
+		bcryptLim:     newLimiter(1, waitersPerSlot),
 	}
 	// Verifying a password against random salt and key costs the same as
 	// against a real hash, without spending a computation here.
@@ -176,7 +183,7 @@ func (h *Hasher) verifyBcrypt(ctx context.Context, encoded, pw string) (bool, er
 	}
 
 	var cmpErr error
-	err = h.run(ctx, 1, func() {
+	err = h.runOn(ctx, h.bcryptLim, 1, func() {
 		cmpErr = bcrypt.CompareHashAndPassword([]byte(encoded), []byte(pw))
 	})
 	switch {
@@ -190,12 +197,18 @@ func (h *Hasher) verifyBcrypt(ctx context.Context, encoded, pw string) (bool, er
 	return true, nil
 }
 
-// run calls fn while holding n slots, and counts the computation.
+// run calls fn while holding n argon2id slots, and counts the
+// computation.
 func (h *Hasher) run(ctx context.Context, n int, fn func()) error {
-	if err := h.lim.acquire(ctx, n, h.maxWait); err != nil {
+	return h.runOn(ctx, h.lim, n, fn)
+}
+
+// runOn calls fn while holding n slots of lim, and counts the computation.
+func (h *Hasher) runOn(ctx context.Context, lim *limiter, n int, fn func()) error {
+	if err := lim.acquire(ctx, n, h.maxWait); err != nil {
 		return err
 	}
-	defer h.lim.release(n)
+	defer lim.release(n)
 	fn()
 	h.computed.Add(1)
 	return nil
