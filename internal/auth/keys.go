@@ -100,10 +100,13 @@ func (s *Service) reloadKeys(ctx context.Context, bootstrap bool) error {
 		opened, err := token.OpenKey(k.ID, k.Algorithm, k.Sealed, s.cfg.MasterKey,
 			k.CreatedAt, k.RetiredAt)
 		if err != nil {
-			return fmt.Errorf("open key %s (is the master key right?): %w", k.ID, err)
+			err = fmt.Errorf("open key %s (is the master key right?): %w", k.ID, err)
+			s.setKeyErr(err)
+			return err
 		}
 		keys = append(keys, opened)
 	}
+	s.setKeyErr(nil)
 	s.ring.Set(keys)
 	s.mu.Lock()
 	s.keyIDs = sig
@@ -120,4 +123,13 @@ func needsNewKey(keys []store.SigningKey, alg string) bool {
 		}
 	}
 	return true
+}
+
+// setKeyErr records whether the last key load failed; while it has, the
+// service is not ready, since it would sign with a key the others have
+// retired, or could not verify their tokens.
+func (s *Service) setKeyErr(err error) {
+	s.mu.Lock()
+	s.keyErr = err
+	s.mu.Unlock()
 }

@@ -76,8 +76,9 @@ type Service struct {
 	events     func(Event)
 	now        func() time.Time
 
-	mu         sync.Mutex // guards keyIDs and cursor
+	mu         sync.Mutex // guards keyIDs, keyErr and cursor
 	keyIDs     string
+	keyErr     error
 	cursor     time.Time
 	lastReload time.Time
 }
@@ -247,8 +248,17 @@ func (s *Service) Cleanup(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// Ready reports whether the store is reachable.
-func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
+// Ready reports whether the store is reachable and the signing keys in it
+// could be opened at the last try.
+func (s *Service) Ready(ctx context.Context) error {
+	s.mu.Lock()
+	keyErr := s.keyErr
+	s.mu.Unlock()
+	if keyErr != nil {
+		return keyErr
+	}
+	return s.store.Ping(ctx)
+}
 
 // RevokedCount returns how many revoked sessions are held in memory.
 func (s *Service) RevokedCount() int { return s.revoked.len() }

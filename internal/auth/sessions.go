@@ -49,6 +49,11 @@ func (s *Service) LogoutRefresh(ctx context.Context, plain, scope string, c Clie
 		return nil
 	}
 	now := s.now()
+	if s.checkSession(sess) != nil {
+		// An expired session's token proves too little to end the user's
+		// other sessions; it may only end its own.
+		scope = ScopeLocal
+	}
 	if !tok.RotatedAt.IsZero() && now.Sub(tok.RotatedAt) > s.cfg.RefreshGrace {
 		// A spent token is a stolen one as far as we can tell: it ends its
 		// own session, as on refresh, and no more than that.

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/sallyport/sallyport/internal/auth"
 )
 
 // TestLogoutWithExpiredToken: a client whose access token has expired
@@ -47,4 +49,25 @@ func TestBearerAlone(t *testing.T) {
 			t.Errorf("Authorization %q: got challenge %q, want the bare one", h, got)
 		}
 	}
+}
+
+// TestLogoutWithExpiredSessionToken: the refresh token of a session that
+// ran out may end that session, but not the user's live ones.
+func TestLogoutWithExpiredSessionToken(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, withConfig(func(c *auth.Config) { c.SessionIdle = time.Hour }))
+	email := uniqueEmail("idle-logout")
+	idle := ts.signup(t, email)
+	live := ts.login(t, email)
+	ts.Clock.Advance(40 * time.Minute)
+	r := ts.refresh(t, live.Refresh)
+	r.wantStatus(t, http.StatusOK)
+	live = grantOf(t, r)
+	ts.Clock.Advance(40 * time.Minute) // idle has been unused for 80 minutes
+
+	ts.refresh(t, idle.Refresh).wantError(t, "session_expired")
+	r = ts.do(t, request{method: "POST", path: "/api/auth/logout",
+		body: map[string]any{"scope": "global", "refresh_token": idle.Refresh}})
+	r.wantStatus(t, http.StatusNoContent)
+	ts.refresh(t, live.Refresh).wantStatus(t, http.StatusOK)
 }
