@@ -22,8 +22,10 @@ const (
 	DefaultCacheSize = 10000
 
 	// DefaultKeyRefetchInterval is the least time between two fetches of the
-	// key set caused by tokens with an unknown kid.
-	DefaultKeyRefetchInterval = 10 * time.Second
+	// key set caused by tokens with an unknown kid. It is short so that
+	// forged kids, which use up a fetch each, cannot keep a newly rotated
+	// key out for long; one fetch a second costs the issuer little.
+	DefaultKeyRefetchInterval = time.Second
 
 	// DefaultKeyRefresh is how often Run fetches the key set even when no
 	// token asks for it, so that removed keys stop verifying.

@@ -19,7 +19,9 @@ export const MAX_TOKEN_SIZE = 8192;
 export const DEFAULT_AUDIENCE = 'sallyport';
 export const DEFAULT_CLOCK_TOLERANCE = 30; // seconds
 export const DEFAULT_CACHE_SIZE = 10000;
-export const DEFAULT_KEY_REFETCH_INTERVAL = 10000; // ms
+export const DEFAULT_KEY_REFETCH_INTERVAL = 1000; // ms
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
  * The accepted algorithms. HMAC and none are absent on purpose: a public key
@@ -92,6 +94,11 @@ export async function sallyport(options = {}) {
     if (!token) throw new SallyportError('token_missing');
     if (token.length > MAX_TOKEN_SIZE) {
       throw new SallyportError('token_invalid', `token longer than ${MAX_TOKEN_SIZE} bytes`);
+    }
+    // Three parts of unpadded base64url, as the server and the Go package
+    // demand; jose alone would also take padding and other slack.
+    if (!JWT_SHAPE.test(token)) {
+      throw new SallyportError('token_invalid', 'not three parts of unpadded base64url');
     }
     const now = cfg.now();
     let entry = cache.get(token);

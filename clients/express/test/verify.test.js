@@ -75,6 +75,8 @@ describe('verify', () => {
       ['empty', '', 'token_missing'],
       ['garbage', 'not a token', 'token_invalid'],
       ['two parts', `${h}.${p}`, 'token_invalid'],
+      ['valid with padding appended', `${valid}==`, 'token_invalid'],
+      ['valid with a space inside', `${h}.${p} .${sig}`, 'token_invalid'],
       ['alg none', none, 'token_invalid'],
       ['alg none with kid', noneWithKid, 'token_invalid'],
       ['HS256 keyed with the public JWK', hmacWithPub, 'token_invalid'],
