@@ -143,6 +143,33 @@ func (h *Hasher) Computed() uint64 {
 	return h.computed.Load()
 }
 
+// Check reports, without hashing anything, whether Verify could ever
+// accept encoded: a well-formed argon2id hash within the bounds and the
+// memory budget, or a well-formed bcrypt hash of a cost bcrypt defines.
+// It is for hashes imported from another system. The error wraps
+// ErrInvalidHash.
+func (h *Hasher) Check(encoded string) error {
+	if strings.HasPrefix(encoded, "$2") {
+		if !isBcrypt(encoded) {
+			return fmt.Errorf("%w: malformed bcrypt hash", ErrInvalidHash)
+		}
+		cost, err := bcrypt.Cost([]byte(encoded))
+		if err != nil || cost < bcrypt.MinCost || cost > h.maxBcryptCost {
+			return fmt.Errorf("%w: bcrypt cost out of range", ErrInvalidHash)
+		}
+		return nil
+	}
+	stored, err := parsePHC(encoded)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidHash, err)
+	}
+	if stored.params.Memory > uint32(h.slots)*h.params.Memory {
+		return fmt.Errorf("%w: argon2id memory %d KiB exceeds the budget",
+			ErrInvalidHash, stored.params.Memory)
+	}
+	return nil
+}
+
 func (h *Hasher) verifyArgon2(ctx context.Context, encoded, pw string) (
 	ok, weak bool, err error,
 ) {

@@ -573,3 +573,46 @@ func BenchmarkVerifyBcrypt10(b *testing.B) {
 		}
 	}
 }
+
+// TestCheck: hashes brought from elsewhere are judged without hashing.
+func TestCheck(t *testing.T) {
+	h := newTestHasher(t, 1, time.Second)
+	good, err := h.Hash(context.Background(), "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc, err := bcrypt.GenerateFromPassword([]byte("pw"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := string(bc)
+	tests := []struct {
+		name, hash string
+		ok         bool
+	}{
+		{"argon2id of ours", good, true},
+		{"bcrypt 2a", b, true},
+		{"bcrypt 2y", "$2y$" + b[4:], true},
+		{"bcrypt cost 31", b[:4] + "31" + b[6:], true},
+		{"bcrypt cost 35", b[:4] + "35" + b[6:], false},
+		{"bcrypt cost 03", b[:4] + "03" + b[6:], false},
+		{"bcrypt short", b[:59], false},
+		{"argon2id t=1000", strings.Replace(good, ",t=1,", ",t=1000,", 1), false},
+		{"argon2id over the budget", strings.Replace(good, "m=", "m=9", 1), false},
+		{"plain text", "hunter2", false},
+		{"empty", "", false},
+	}
+	before := h.Computed()
+	for _, tt := range tests {
+		err := h.Check(tt.hash)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: got %v, want ok %v", tt.name, err, tt.ok)
+		}
+		if err != nil && !errors.Is(err, ErrInvalidHash) {
+			t.Errorf("%s: got %v, want ErrInvalidHash", tt.name, err)
+		}
+	}
+	if h.Computed() != before {
+		t.Errorf("Check computed %d hashes, want none", h.Computed()-before)
+	}
+}
