@@ -65,6 +65,11 @@ func cliParts(ctx context.Context, e env, name string, args []string,
 		return nil, err
 	}
 	cfg.LogLevel = "warn"
+	if readOnly[name] {
+		if err := storeExists(cfg.DB); err != nil {
+			return nil, err
+		}
+	}
 	log := newLogger(e, cfg)
 	// Changes made from the command line go to the audit log at once.
 	var st store.Store
@@ -341,6 +346,24 @@ func importUsers(ctx context.Context, e env, svc *auth.Service, defaultRole stri
 	fmt.Fprintf(e.stdout, "imported %d users, %d failed\n", done, failed)
 	if failed > 0 {
 		return fmt.Errorf("%d lines failed", failed)
+	}
+	return nil
+}
+
+// readOnly names the commands that only look: run against a data dir that
+// does not exist (a typo, say), they fail instead of creating one.
+var readOnly = map[string]bool{
+	"user list": true, "keys list": true, "service list": true, "audit": true,
+}
+
+// storeExists fails when a SQLite store URL names a file that is missing.
+func storeExists(dbURL string) error {
+	path, ok := strings.CutPrefix(dbURL, "sqlite://")
+	if !ok {
+		return nil
+	}
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("no database at %s: check --data-dir or --db", path)
 	}
 	return nil
 }

@@ -191,16 +191,17 @@ func TestUserCommands(t *testing.T) {
 
 func TestKeysCommands(t *testing.T) {
 	c := newCLI(t)
-	// Looking writes nothing: only serve and keys rotate make keys, so a
-	// read-only command can never change the server's signer.
-	stdout, _, err := c.run(t, "", "keys", "list", "--signing-alg", "EdDSA")
-	if err != nil {
-		t.Fatal(err)
+	// Looking writes nothing: on a data dir that does not exist it is an
+	// error, and only serve and keys rotate make keys, so a read-only
+	// command can never change the server's signer.
+	_, _, err := c.run(t, "", "keys", "list", "--signing-alg", "EdDSA")
+	if err == nil || !strings.Contains(err.Error(), "no database at") {
+		t.Fatalf("keys list on a missing data dir: got %v, want no database", err)
 	}
-	if strings.TrimSpace(stdout) != "KID  ALG  STATE  CREATED  RETIRED" {
-		t.Fatalf("keys list on a fresh dir: got\n%s\nwant only the header", stdout)
+	if _, err := os.Stat(c.dir); err == nil {
+		t.Fatalf("keys list created the data dir %s", c.dir)
 	}
-	stdout, _, err = c.run(t, "", "keys", "rotate")
+	stdout, _, err := c.run(t, "", "keys", "rotate")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +286,7 @@ func TestMigrate(t *testing.T) {
 func TestMasterKey(t *testing.T) {
 	t.Run("key file", func(t *testing.T) {
 		c := newCLI(t)
-		_, stderr, err := c.run(t, "", "keys", "list")
+		_, stderr, err := c.run(t, "", "keys", "rotate")
 		if err != nil {
 			t.Fatal(err)
 		}
