@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -40,8 +41,34 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, meBody{User: newUserBody(u)})
+	body := meBody{User: newUserBody(u)}
+	// GET /me is the hottest route: the encoded answer is kept per user
+	// and used again while the user's fields are unchanged.
+	if cached, ok := s.meCache.Load(u.ID); ok && cached.(*meEntry).body == body {
+		writeRaw(w, http.StatusOK, cached.(*meEntry).json)
+		return nil
+	}
+	encoded, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	encoded = append(encoded, '\n')
+	if s.meCount.Add(1) > meCacheMax {
+		s.meCache.Clear()
+		s.meCount.Store(0)
+	}
+	s.meCache.Store(u.ID, &meEntry{body: body, json: encoded})
+	writeRaw(w, http.StatusOK, encoded)
 	return nil
+}
+
+// meCacheMax bounds the encoded /me answers kept; when full, it starts over.
+const meCacheMax = 10000
+
+// meEntry is an encoded /me answer and the fields it was made from.
+type meEntry struct {
+	body meBody
+	json []byte
 }
 
 type meBody struct {

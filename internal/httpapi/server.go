@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sallyport/sallyport/internal/auth"
@@ -58,6 +60,8 @@ type Server struct {
 	limitDB ratelimit.Store
 	ips     clientip.Resolver
 	mux     *http.ServeMux
+	meCache sync.Map // user id to *meEntry
+	meCount atomic.Int64
 }
 
 // New builds the server and its routes. It fails only on a malformed
@@ -283,6 +287,13 @@ func (r *recorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// writeRaw sends an already encoded JSON body.
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
