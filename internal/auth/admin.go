@@ -77,12 +77,8 @@ func (s *Service) SetDisabled(ctx context.Context, addr string, disabled bool) (
 		s.emit(Event{Type: "user_enabled", UserID: u.ID})
 		return u, nil
 	}
-	ids, err := s.store.RevokeUserSessions(ctx, u.ID, "", "user_disabled", now)
-	if err != nil {
-		return store.User{}, fmt.Errorf("revoke sessions of user %s: %w", u.ID, err)
-	}
-	for _, id := range ids {
-		s.revoke(id, now)
+	if _, err := s.endUserSessions(ctx, u.ID, "", "user_disabled", now); err != nil {
+		return store.User{}, err
 	}
 	s.emit(Event{Type: "user_disabled", UserID: u.ID})
 	return u, nil

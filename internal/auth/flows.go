@@ -265,13 +265,10 @@ func (s *Service) Refresh(ctx context.Context, plain string, c Client) (Grant, e
 			return Grant{}, err
 		}
 	}
-	now := s.now()
-	if !won && now.Sub(tok.RotatedAt) > s.cfg.RefreshGrace {
-		if _, err := s.store.RevokeSession(ctx, sess.ID, "refresh_token_reused", now); err != nil {
-			return Grant{}, fmt.Errorf("revoke session %s: %w", sess.ID, err)
+	if !won && s.now().Sub(tok.RotatedAt) > s.cfg.RefreshGrace {
+		if err := s.endReused(ctx, sess, "", c); err != nil {
+			return Grant{}, err
 		}
-		s.revoke(sess.ID, now)
-		s.emit(Event{Type: "reuse_detected", UserID: u.ID, SessionID: sess.ID, Client: c})
 		return Grant{}, ErrRefreshTokenReused
 	}
 	child := deriveChild(s.refreshKey, plain, tok.ChildNonce)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/sallyport/sallyport/internal/store"
 	"github.com/sallyport/sallyport/internal/token"
@@ -25,14 +26,14 @@ func (s *Service) Keys(ctx context.Context) ([]KeyInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list keys: %w", err)
 	}
-	cutoff := s.now().Add(-s.tokenLife())
+	now := s.now()
 	out := make([]KeyInfo, 0, len(stored))
 	for _, k := range stored {
 		k.Sealed = nil
 		out = append(out, KeyInfo{
 			SigningKey: k,
 			Active:     k.RetiredAt.IsZero(),
-			Verifying:  k.RetiredAt.IsZero() || k.RetiredAt.After(cutoff),
+			Verifying:  s.verifies(k, now),
 		})
 	}
 	return out, nil
@@ -78,11 +79,11 @@ func (s *Service) reloadKeys(ctx context.Context, bootstrap bool) error {
 		_, err := s.RotateKey(ctx)
 		return err
 	}
-	cutoff := s.now().Add(-s.tokenLife())
+	now := s.now()
 	var ids []string
 	var live []store.SigningKey
 	for _, k := range stored {
-		if !k.RetiredAt.IsZero() && k.RetiredAt.Before(cutoff) {
+		if !s.verifies(k, now) {
 			continue
 		}
 		live = append(live, k)
@@ -132,4 +133,10 @@ func (s *Service) setKeyErr(err error) {
 	s.mu.Lock()
 	s.keyErr = err
 	s.mu.Unlock()
+}
+
+// verifies reports whether tokens signed with k may still be valid at now:
+// it is the signer, or retired no longer ago than a token lives.
+func (s *Service) verifies(k store.SigningKey, now time.Time) bool {
+	return k.RetiredAt.IsZero() || !k.RetiredAt.Before(now.Add(-s.tokenLife()))
 }

@@ -197,20 +197,12 @@ func (s *Service) pollRevocations(ctx context.Context) error {
 	s.mu.Lock()
 	since := s.cursor
 	s.mu.Unlock()
-	now := s.now()
-	if floor := now.Add(-s.tokenLife()); since.Before(floor) {
-		since = floor
-	}
-	revs, err := s.store.RevokedSince(ctx, since.Add(-5*time.Second))
+	revs, next, err := s.Revocations(ctx, since)
 	if err != nil {
 		return fmt.Errorf("poll revocations: %w", err)
 	}
-	next := since
 	for _, r := range revs {
-		s.revoked.add(r.SessionID, r.RevokedAt.Add(s.tokenLife()))
-		if r.RevokedAt.After(next) {
-			next = r.RevokedAt
-		}
+		s.revoked.add(r.SessionID, r.Until)
 	}
 	s.mu.Lock()
 	if next.After(s.cursor) {
@@ -224,6 +216,44 @@ func (s *Service) pollRevocations(ctx context.Context) error {
 // the session's access tokens before the next poll.
 func (s *Service) revoke(sid string, at time.Time) {
 	s.revoked.add(sid, at.Add(s.tokenLife()))
+}
+
+// endSession revokes a session in the store and in memory, and reports
+// whether the store changed. A session that is gone is not an error.
+func (s *Service) endSession(ctx context.Context, sid, reason string,
+	now time.Time) (bool, error) {
+	changed, err := s.store.RevokeSession(ctx, sid, reason, now)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return false, fmt.Errorf("revoke session %s: %w", sid, err)
+	}
+	s.revoke(sid, now)
+	return changed, nil
+}
+
+// endUserSessions revokes the user's live sessions but except (which may
+// be empty), in the store and in memory, and returns their ids.
+func (s *Service) endUserSessions(ctx context.Context, userID, except, reason string,
+	now time.Time) ([]string, error) {
+	ids, err := s.store.RevokeUserSessions(ctx, userID, except, reason, now)
+	if err != nil {
+		return nil, fmt.Errorf("revoke sessions of user %s: %w", userID, err)
+	}
+	for _, id := range ids {
+		s.revoke(id, now)
+	}
+	return ids, nil
+}
+
+// endReused ends a session whose spent refresh token came back after the
+// grace window: as far as we can tell, it was stolen.
+func (s *Service) endReused(ctx context.Context, sess store.Session, reason string,
+	c Client) error {
+	if _, err := s.endSession(ctx, sess.ID, "refresh_token_reused", s.now()); err != nil {
+		return err
+	}
+	s.emit(Event{Type: "reuse_detected", UserID: sess.UserID, SessionID: sess.ID,
+		Reason: reason, Client: c})
+	return nil
 }
 
 // Cleanup removes expired and revoked sessions, spent refresh tokens and

@@ -48,56 +48,36 @@ func (s *Service) LogoutRefresh(ctx context.Context, plain, scope string, c Clie
 	if sess.Revoked() {
 		return nil
 	}
-	now := s.now()
 	if s.checkSession(sess) != nil {
 		// An expired session's token proves too little to end the user's
 		// other sessions; it may only end its own.
 		scope = ScopeLocal
 	}
-	if !tok.RotatedAt.IsZero() && now.Sub(tok.RotatedAt) > s.cfg.RefreshGrace {
-		// A spent token is a stolen one as far as we can tell: it ends its
-		// own session, as on refresh, and no more than that.
-		if _, err := s.store.RevokeSession(ctx, sess.ID, "refresh_token_reused", now); err != nil {
-			return fmt.Errorf("revoke session %s: %w", sess.ID, err)
-		}
-		s.revoke(sess.ID, now)
-		s.emit(Event{Type: "reuse_detected", UserID: sess.UserID, SessionID: sess.ID,
-			Reason: "logout", Client: c})
-		return nil
+	if !tok.RotatedAt.IsZero() && s.now().Sub(tok.RotatedAt) > s.cfg.RefreshGrace {
+		// A spent token ends its own session, as on refresh, and no more.
+		return s.endReused(ctx, sess, "logout", c)
 	}
 	return s.logout(ctx, sess.UserID, sess.ID, scope, c)
 }
 
 func (s *Service) logout(ctx context.Context, userID, sid, scope string, c Client) error {
 	now := s.now()
-	var ended []string
+	var err error
 	switch scope {
 	case ScopeLocal:
-		changed, err := s.store.RevokeSession(ctx, sid, "logout", now)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("revoke session %s: %w", sid, err)
-		}
-		if changed {
-			ended = []string{sid}
-		}
-	case ScopeOthers, ScopeGlobal:
-		except := sid
-		if scope == ScopeGlobal {
-			except = ""
-		}
-		ids, err := s.store.RevokeUserSessions(ctx, userID, except, "logout_"+scope, now)
-		if err != nil {
-			return fmt.Errorf("revoke sessions of user %s: %w", userID, err)
-		}
-		ended = ids
+		_, err = s.endSession(ctx, sid, "logout", now)
+	case ScopeOthers:
+		_, err = s.endUserSessions(ctx, userID, sid, "logout_others", now)
+	case ScopeGlobal:
+		_, err = s.endUserSessions(ctx, userID, "", "logout_global", now)
+		// The caller's own session may have been revoked in the store by
+		// another instance that this one has not polled yet.
+		s.revoke(sid, now)
 	default:
 		return fmt.Errorf("%w: unknown scope %q", ErrInvalidRequest, scope)
 	}
-	if scope != ScopeOthers {
-		s.revoke(sid, now)
-	}
-	for _, id := range ended {
-		s.revoke(id, now)
+	if err != nil {
+		return err
 	}
 	s.emit(Event{Type: "logout", UserID: userID, SessionID: sid, Reason: scope, Client: c})
 	return nil
@@ -145,12 +125,9 @@ func (s *Service) RevokeSession(ctx context.Context, p Principal, id string, c C
 	if err != nil {
 		return fmt.Errorf("look up session %s: %w", id, err)
 	}
-	now := s.now()
-	if _, err := s.store.RevokeSession(ctx, id, "revoked_by_user", now); err != nil &&
-		!errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("revoke session %s: %w", id, err)
+	if _, err := s.endSession(ctx, id, "revoked_by_user", s.now()); err != nil {
+		return err
 	}
-	s.revoke(id, now)
 	s.emit(Event{Type: "session_revoked", UserID: p.UserID, SessionID: id, Client: c})
 	return nil
 }
@@ -185,12 +162,8 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		return fmt.Errorf("update password of user %s: %w", u.ID, err)
 	}
 	s.users.forget(u.ID)
-	ids, err := s.store.RevokeUserSessions(ctx, u.ID, p.SessionID, "password_changed", now)
-	if err != nil {
-		return fmt.Errorf("revoke sessions of user %s: %w", u.ID, err)
-	}
-	for _, id := range ids {
-		s.revoke(id, now)
+	if _, err := s.endUserSessions(ctx, u.ID, p.SessionID, "password_changed", now); err != nil {
+		return err
 	}
 	s.emit(Event{Type: "password_changed", UserID: u.ID, SessionID: p.SessionID, Client: c})
 	return nil
