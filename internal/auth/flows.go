@@ -190,8 +190,8 @@ func (s *Service) openSession(ctx context.Context, u store.User, c Client) (Gran
 	sess := store.Session{
 		ID:         token.NewID(),
 		UserID:     u.ID,
-		UserAgent:  truncate(c.UserAgent, 512),
-		IP:         truncate(c.IP, 64),
+		UserAgent:  c.UserAgent,
+		IP:         c.IP,
 		CreatedAt:  now,
 		LastUsedAt: now,
 		ExpiresAt:  now.Add(s.cfg.SessionMax),
@@ -390,13 +390,6 @@ func deriveChild(key []byte, parent string, nonce []byte) string {
 	m.Write([]byte(parent))
 	m.Write(nonce)
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // AuthenticateExpired identifies the session of an access token that is

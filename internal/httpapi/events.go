@@ -41,13 +41,6 @@ func AuditEvent(e auth.Event) store.AuditEvent {
 		SessionID: e.SessionID,
 		Reason:    e.Reason,
 		IP:        e.Client.IP,
-		UserAgent: truncate(e.Client.UserAgent, 512),
+		UserAgent: e.Client.UserAgent,
 	}
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }

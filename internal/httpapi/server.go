@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -262,8 +263,17 @@ func clientIP(r *http.Request) string {
 	return r.RemoteAddr
 }
 
+// maxUserAgent bounds the user agent kept with sessions and audit events.
+const maxUserAgent = 512
+
+// client describes the caller for the auth service. The user agent is cut
+// here, once, for everything that stores it.
 func client(r *http.Request) auth.Client {
-	return auth.Client{IP: clientIP(r), UserAgent: r.UserAgent()}
+	ua := r.UserAgent()
+	if len(ua) > maxUserAgent {
+		ua = strings.ToValidUTF8(ua[:maxUserAgent], "")
+	}
+	return auth.Client{IP: clientIP(r), UserAgent: ua}
 }
 
 // recorder remembers the status for the log line.
