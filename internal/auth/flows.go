@@ -347,13 +347,18 @@ func (s *Service) Authenticate(raw string) (Principal, error) {
 	if s.revoked.has(c.SessionID, s.now()) {
 		return Principal{}, ErrSessionRevoked
 	}
+	return principalOf(c), nil
+}
+
+// principalOf is the caller that verified claims describe.
+func principalOf(c token.Claims) Principal {
 	return Principal{
 		UserID:    c.Subject,
 		SessionID: c.SessionID,
 		Role:      c.Role,
 		Email:     c.Email,
 		ExpiresAt: c.ExpiresAt,
-	}, nil
+	}
 }
 
 // refreshTokenLen is the length of a refresh token: 32 bytes, base64url.
@@ -390,22 +395,4 @@ func deriveChild(key []byte, parent string, nonce []byte) string {
 	m.Write([]byte(parent))
 	m.Write(nonce)
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
-// AuthenticateExpired identifies the session of an access token that is
-// genuine but may have expired, for logout: an expired token still proves
-// which session it came from. Any other fault is an error as in
-// Authenticate.
-func (s *Service) AuthenticateExpired(raw string) (Principal, error) {
-	c, err := s.verifier.VerifyExpired(raw)
-	if err != nil && !errors.Is(err, token.ErrExpired) {
-		return Principal{}, fmt.Errorf("%w: %w", ErrTokenInvalid, err)
-	}
-	return Principal{
-		UserID:    c.Subject,
-		SessionID: c.SessionID,
-		Role:      c.Role,
-		Email:     c.Email,
-		ExpiresAt: c.ExpiresAt,
-	}, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sallyport/sallyport/internal/password"
 	"github.com/sallyport/sallyport/internal/store"
+	"github.com/sallyport/sallyport/internal/token"
 )
 
 // Logout scopes.
@@ -29,6 +30,27 @@ func ValidScope(scope string) bool {
 // idempotent: ending a dead session is not an error.
 func (s *Service) Logout(ctx context.Context, p Principal, scope string, c Client) error {
 	return s.logout(ctx, p.UserID, p.SessionID, scope, c)
+}
+
+// LogoutAccess is Logout for the bearer of an access token, checked once.
+// A token that has expired but is otherwise genuine still names its
+// session and may end it, though not the user's others. A token that is
+// invalid, or of a session already revoked, ends nothing and gives the
+// error Authenticate would.
+func (s *Service) LogoutAccess(ctx context.Context, raw, scope string, c Client) (Principal,
+	error) {
+	claims, err := s.verifier.VerifyExpired(raw)
+	switch {
+	case errors.Is(err, token.ErrExpired):
+		scope = ScopeLocal
+	case err != nil:
+		return Principal{}, fmt.Errorf("%w: %w", ErrTokenInvalid, err)
+	}
+	if s.revoked.has(claims.SessionID, s.now()) {
+		return Principal{}, ErrSessionRevoked
+	}
+	p := principalOf(claims)
+	return p, s.Logout(ctx, p, scope, c)
 }
 
 // LogoutRefresh is Logout for a caller who holds only a refresh token.

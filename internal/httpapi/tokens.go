@@ -118,6 +118,12 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// isTokenFailure reports whether err only says the access token cannot
+// be used, as opposed to the logout itself failing.
+func isTokenFailure(err error) bool {
+	return errors.Is(err, auth.ErrTokenInvalid) || errors.Is(err, auth.ErrSessionRevoked)
+}
+
 // dead reports whether a refresh error means the cookie is useless now.
 func dead(err error) bool {
 	for _, e := range []error{auth.ErrInvalidRefreshToken, auth.ErrRefreshTokenReused,
@@ -168,23 +174,18 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	}
 	raw := bearer(r)
 	if raw != "" {
-		p, err := s.svc.Authenticate(raw)
-		if errors.Is(err, auth.ErrTokenExpired) {
-			// An expired token still names its session; it may end that
-			// one, but not the user's others.
-			if p, err = s.svc.AuthenticateExpired(raw); err == nil {
-				in.Scope = auth.ScopeLocal
-			}
-		}
+		p, err := s.svc.LogoutAccess(r.Context(), raw, in.Scope, client(r))
+		setUserID(r.Context(), p.UserID)
 		if err == nil {
-			setUserID(r.Context(), p.UserID)
-			if err := s.svc.Logout(r.Context(), p, in.Scope, client(r)); err != nil {
-				return err
-			}
 			s.clearCookie(w)
 			w.WriteHeader(http.StatusNoContent)
 			return nil
 		}
+		if !isTokenFailure(err) {
+			return err
+		}
+		// A dead access token may come with a refresh token that still
+		// names the session.
 	}
 	plain, _, err := s.refreshCredential(r, in.RefreshToken)
 	if err != nil {
