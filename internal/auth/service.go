@@ -191,15 +191,16 @@ func (s *Service) Run(ctx context.Context, interval time.Duration, onErr func(er
 func (s *Service) tokenLife() time.Duration { return s.cfg.AccessTTL + s.cfg.Leeway }
 
 // pollRevocations adds sessions revoked since the last poll, by any
-// process, to the in-memory set. The cursor steps back a little each time
-// so that clock skew between instances cannot hide a revocation.
+// process, to the in-memory set. It reads them as the revocation feed
+// does, which starts each page a little before the cursor so that clock
+// skew between instances cannot hide a revocation.
 func (s *Service) pollRevocations(ctx context.Context) error {
 	s.mu.Lock()
 	since := s.cursor
 	s.mu.Unlock()
 	revs, next, err := s.Revocations(ctx, since)
 	if err != nil {
-		return fmt.Errorf("poll revocations: %w", err)
+		return err
 	}
 	for _, r := range revs {
 		s.revoked.add(r.SessionID, r.Until)
